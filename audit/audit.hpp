@@ -1,0 +1,115 @@
+// audit/audit.hpp: training shards in, verified passages of known works out.
+//
+// For each document: tokenize and sample it like the works were (fingerprint stage), look the
+// samples up in the index, chain colinear hits per work, and verify each chain by aligning the
+// document's tokens with the work's tokens, extending to where the texts stop agreeing. Every
+// verified passage of at least min_words document tokens is a Match, with UTF-8 byte offsets
+// on both sides. Coverage per work is the union of matched work ranges over all documents.
+//
+// Determinism: results depend only on the index content, the shards and ScanOptions'
+// result-affecting fields, never on thread count or timing; scan() returns them sorted.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+#include "index/index.hpp"
+#include "ingest/ingest.hpp"
+
+namespace prov::audit {
+
+// Knobs of the matcher. All of them change results, so all are recorded in summary.json.
+struct MatchParams {
+  std::uint32_t min_words = 25;       // shortest passage reported (document-side tokens)
+  std::uint32_t max_gap = 6;          // words skipped on either side to re-synchronise
+  std::uint32_t xdrop = 8;            // stop extending when the score falls this far below its best
+  std::uint32_t resync_run = 3;       // agreeing words in a row needed to re-synchronise
+  std::uint32_t chain_gap = 300;      // tokens between hits that still chain
+  std::uint32_t max_postings = 1000;  // a shingle in more places than this is ignored as common
+  std::uint32_t rare_postings = 8;    // a lone hit is verified only if its shingle is this rare
+};
+
+struct Match {
+  std::size_t shard_index = 0;     // position of the shard on the command line
+  std::string shard;               // as given
+  std::uint64_t record = 0;        // 1-based record (line) number within the shard
+  std::string doc_id;
+  std::uint64_t doc_start = 0, doc_end = 0;    // UTF-8 bytes in the document text
+  std::string work_id;
+  std::string work_path;
+  std::string work_title;
+  std::uint64_t work_start = 0, work_end = 0;  // UTF-8 bytes in the work's extracted text
+  std::uint32_t work_tok_start = 0, work_tok_end = 0;  // token range in the work (coverage)
+  std::uint32_t words = 0;         // document-side tokens in the passage
+  double score = 0;                // share of aligned tokens that agree, in [0, 1]
+  bool text_repaired = false;
+  std::string finding_id;          // stable: hash of work_id, shard SHA-256, doc_id, doc_start
+};
+
+struct WorkCoverage {
+  std::string work_id;
+  std::string title;
+  std::string path;
+  std::uint64_t matched_words = 0;  // work tokens inside the union of matched ranges
+  std::uint64_t total_words = 0;
+  double coverage = 0;              // matched_words / total_words
+  std::uint64_t passages = 0;
+  std::uint64_t documents = 0;      // distinct documents with at least one passage
+};
+
+struct Progress {
+  std::uint64_t bytes_read = 0;     // shard bytes as stored
+  std::uint64_t bytes_total = 0;
+  std::uint64_t records = 0;
+  std::uint64_t matches = 0;
+  std::size_t shard_index = 0;
+};
+
+struct ScanOptions {
+  std::vector<std::string> shards;   // paths as given, scanned in this order
+  ingest::ShardOptions shard;        // text_field, id_field, record limit
+  MatchParams match;
+  unsigned threads = 0;              // 0: every CPU this process may use
+  std::uint64_t work_cache_bytes = 1ull << 30;  // tokenized works kept for verification
+  std::function<void(const Progress&)> progress;  // called from the reader thread, may be empty
+};
+
+struct ScanResult {
+  std::string index_path;
+  std::string index_digest;
+  fingerprint::Params fingerprint;
+  MatchParams match;
+  ingest::ShardOptions shard_options;
+  std::vector<ingest::ShardStats> shards;  // in command-line order
+  std::vector<Match> matches;              // sorted (shard, record, doc_start, work_id)
+  std::vector<WorkCoverage> works;         // matched works, by matched_words desc, then work_id
+  std::vector<Error> errors;               // skipped records and unreadable shards
+  std::uint64_t records = 0;
+  std::uint64_t documents_matched = 0;
+};
+
+// Scans the shards. Fails only if nothing could run (no usable index); unreadable shards and
+// bad records are listed in ScanResult::errors and the scan goes on.
+Result<ScanResult> scan(const index::Index& index, const ScanOptions& options);
+
+// One verified passage inside a document (token and byte ranges on both sides).
+struct Passage {
+  std::uint32_t work = 0;                      // index work number
+  std::uint32_t doc_tok_start = 0, doc_tok_end = 0;
+  std::uint32_t work_tok_start = 0, work_tok_end = 0;
+  std::uint64_t doc_start = 0, doc_end = 0;
+  std::uint64_t work_start = 0, work_end = 0;
+  std::uint32_t matched = 0, columns = 0;      // agreeing tokens, aligned columns
+};
+
+// Matches one document against the index. Thread-safe; `cache` may be shared by threads.
+class WorkCache;
+std::shared_ptr<WorkCache> make_work_cache(const index::Index& index, std::uint64_t max_bytes);
+Result<std::vector<Passage>> match_document(const index::Index& index, std::string_view text,
+                                            const MatchParams& params, WorkCache& cache);
+
+}  // namespace prov::audit

@@ -1,0 +1,288 @@
+// audit/scan.cpp: the scan driver: one reader thread, N matcher threads, one sorted result.
+//
+// The reader decompresses and parses shards in command-line order and hands batches of
+// documents to the matchers through a bounded queue (so memory stays flat on terabyte
+// inputs). Each matcher appends its matches to its own list; at the end the lists are merged,
+// sorted by (shard, record, doc_start, work_id) and coverage is computed per work, so output
+// bytes never depend on scheduling.
+#include <sched.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "audit/audit.hpp"
+#include "common/sha256.hpp"
+
+namespace prov::audit {
+namespace {
+
+struct Doc {
+  std::size_t shard_index = 0;
+  ingest::ShardRecord rec;
+};
+
+// A bounded multi-producer/multi-consumer queue of document batches.
+class BatchQueue {
+ public:
+  explicit BatchQueue(std::size_t capacity) : capacity_(capacity) {}
+  void push(std::vector<Doc> batch) {
+    std::unique_lock lock(mu_);
+    not_full_.wait(lock, [&] { return q_.size() < capacity_; });
+    q_.push_back(std::move(batch));
+    not_empty_.notify_one();
+  }
+  bool pop(std::vector<Doc>& out) {
+    std::unique_lock lock(mu_);
+    not_empty_.wait(lock, [&] { return !q_.empty() || closed_; });
+    if (q_.empty()) return false;
+    out = std::move(q_.front());
+    q_.pop_front();
+    not_full_.notify_one();
+    return true;
+  }
+  void close() {
+    std::lock_guard lock(mu_);
+    closed_ = true;
+    not_empty_.notify_all();
+  }
+
+ private:
+  std::size_t capacity_;
+  std::mutex mu_;
+  std::condition_variable not_full_, not_empty_;
+  std::deque<std::vector<Doc>> q_;
+  bool closed_ = false;
+};
+
+unsigned default_threads() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0) {
+    const int n = CPU_COUNT(&set);
+    if (n > 0) return static_cast<unsigned>(n);
+  }
+  const unsigned hc = std::thread::hardware_concurrency();
+  return hc ? hc : 1;
+}
+
+struct RawMatch {
+  std::size_t shard_index;
+  std::uint64_t record;
+  std::string doc_id;
+  bool text_repaired;
+  Passage p;
+};
+
+}  // namespace
+
+Result<ScanResult> scan(const index::Index& index, const ScanOptions& options) {
+  ScanResult result;
+  result.index_path = index.dir().string();
+  result.index_digest = index.digest();
+  result.fingerprint = index.params();
+  result.match = options.match;
+  result.shard_options = options.shard;
+  result.shards.resize(options.shards.size());
+  for (std::size_t i = 0; i < options.shards.size(); ++i) result.shards[i].path = options.shards[i];
+
+  const unsigned threads = options.threads ? options.threads : default_threads();
+  auto cache = make_work_cache(index, options.work_cache_bytes);
+  BatchQueue queue(threads * 4);
+  std::vector<std::vector<RawMatch>> per_thread(threads);
+  std::vector<Error> thread_errors;
+  std::mutex err_mu;
+  std::atomic<std::uint64_t> match_count{0};
+
+  std::vector<std::thread> workers;
+  for (unsigned t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      std::vector<Doc> batch;
+      while (queue.pop(batch)) {
+        for (auto& doc : batch) {
+          auto passages = match_document(index, doc.rec.text, options.match, *cache);
+          if (!passages) {
+            std::lock_guard lock(err_mu);
+            Error e = std::move(passages).error();
+            e.path = options.shards[doc.shard_index];
+            e.line = doc.rec.index;
+            thread_errors.push_back(std::move(e));
+            continue;
+          }
+          for (auto& p : *passages)
+            per_thread[t].push_back(RawMatch{doc.shard_index, doc.rec.index, doc.rec.doc_id,
+                                             doc.rec.text_repaired, p});
+          match_count += passages->size();
+        }
+      }
+    });
+  }
+
+  // Reader: this thread.
+  Progress progress;
+  for (const auto& s : options.shards) {
+    std::error_code ec;
+    progress.bytes_total += std::filesystem::file_size(s, ec);
+  }
+  constexpr std::size_t kBatchBytes = 4u << 20;
+  constexpr std::size_t kBatchDocs = 512;
+  for (std::size_t si = 0; si < options.shards.size(); ++si) {
+    const std::string& path = options.shards[si];
+    progress.shard_index = si;
+    auto reader = ingest::ShardReader::open(path, options.shard);
+    if (!reader) {
+      result.errors.push_back(std::move(reader).error());
+      result.shards[si].path = path;
+      if (auto sha = sha256_file(path)) result.shards[si].sha256 = *sha;
+      continue;
+    }
+    std::vector<Doc> batch;
+    std::size_t batch_bytes = 0;
+    std::vector<Error> rec_errors;
+    const std::uint64_t base_bytes = progress.bytes_read;
+    for (;;) {
+      Doc doc;
+      doc.shard_index = si;
+      auto got = (*reader)->next(doc.rec, rec_errors);
+      for (auto& e : rec_errors) result.errors.push_back(std::move(e));
+      rec_errors.clear();
+      if (!got) {
+        result.errors.push_back(std::move(got).error());
+        break;
+      }
+      if (!*got) break;
+      ++progress.records;
+      batch_bytes += doc.rec.text.size();
+      batch.push_back(std::move(doc));
+      if (batch.size() >= kBatchDocs || batch_bytes >= kBatchBytes) {
+        queue.push(std::move(batch));
+        batch.clear();
+        batch_bytes = 0;
+        if (options.progress) {
+          progress.matches = match_count.load();
+          progress.bytes_read = base_bytes + (*reader)->stats().bytes;
+          options.progress(progress);
+        }
+      }
+    }
+    if (!batch.empty()) queue.push(std::move(batch));
+    result.shards[si] = (*reader)->stats();
+    progress.bytes_read = base_bytes + result.shards[si].bytes;
+    if (options.progress) {
+      progress.matches = match_count.load();
+      options.progress(progress);
+    }
+  }
+  queue.close();
+  for (auto& w : workers) w.join();
+  if (!thread_errors.empty()) {
+    std::sort(thread_errors.begin(), thread_errors.end(), [](const Error& a, const Error& b) {
+      return a.path != b.path ? a.path < b.path : a.line.value_or(0) < b.line.value_or(0);
+    });
+    for (auto& e : thread_errors) result.errors.push_back(std::move(e));
+  }
+  for (const auto& s : result.shards) result.records += s.records;
+
+  // Merge, resolve work numbers to ids, sort.
+  std::map<std::uint32_t, index::WorkRecord> records;
+  std::vector<Match> matches;
+  for (auto& list : per_thread) {
+    for (auto& m : list) {
+      auto it = records.find(m.p.work);
+      if (it == records.end()) {
+        auto r = index.work(m.p.work);
+        if (!r) return std::move(r).error();
+        it = records.emplace(m.p.work, std::move(r).value()).first;
+      }
+      Match x;
+      x.shard_index = m.shard_index;
+      x.shard = options.shards[m.shard_index];
+      x.record = m.record;
+      x.doc_id = std::move(m.doc_id);
+      x.doc_start = m.p.doc_start;
+      x.doc_end = m.p.doc_end;
+      x.work_id = it->second.work_id;
+      x.work_path = it->second.path;
+      x.work_title = it->second.title;
+      x.work_start = m.p.work_start;
+      x.work_end = m.p.work_end;
+      x.work_tok_start = m.p.work_tok_start;
+      x.work_tok_end = m.p.work_tok_end;
+      x.words = m.p.doc_tok_end - m.p.doc_tok_start;
+      x.score = m.p.columns ? static_cast<double>(m.p.matched) / m.p.columns : 0.0;
+      x.text_repaired = m.text_repaired;
+      matches.push_back(std::move(x));
+    }
+    list.clear();
+  }
+  std::sort(matches.begin(), matches.end(), [](const Match& a, const Match& b) {
+    if (a.shard_index != b.shard_index) return a.shard_index < b.shard_index;
+    if (a.record != b.record) return a.record < b.record;
+    if (a.doc_start != b.doc_start) return a.doc_start < b.doc_start;
+    if (a.work_id != b.work_id) return a.work_id < b.work_id;
+    return a.work_start < b.work_start;
+  });
+  for (auto& m : matches) {
+    const std::string key = m.work_id + "\n" + result.shards[m.shard_index].sha256 + "\n" +
+                            m.doc_id + "\n" + std::to_string(m.doc_start);
+    m.finding_id = sha256_hex(key).substr(0, 32);
+  }
+
+  // Coverage: union of matched work token ranges, per work.
+  struct Acc {
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> ranges;
+    std::set<std::pair<std::size_t, std::uint64_t>> docs;
+    std::uint64_t passages = 0;
+  };
+  std::map<std::string, Acc> acc;
+  std::map<std::string, const index::WorkRecord*> by_id;
+  for (const auto& [num, r] : records) by_id[r.work_id] = &r;
+  std::set<std::pair<std::size_t, std::uint64_t>> matched_docs;
+  for (const auto& m : matches) {
+    auto& a = acc[m.work_id];
+    a.ranges.emplace_back(m.work_tok_start, m.work_tok_end);
+    a.docs.emplace(m.shard_index, m.record);
+    ++a.passages;
+    matched_docs.emplace(m.shard_index, m.record);
+  }
+  result.documents_matched = matched_docs.size();
+  for (auto& [id, a] : acc) {
+    std::sort(a.ranges.begin(), a.ranges.end());
+    std::uint64_t covered = 0;
+    std::uint32_t cur_s = 0, cur_e = 0;
+    bool open = false;
+    for (const auto& [s, e] : a.ranges) {
+      if (open && s <= cur_e) {
+        cur_e = std::max(cur_e, e);
+      } else {
+        if (open) covered += cur_e - cur_s;
+        cur_s = s, cur_e = e, open = true;
+      }
+    }
+    if (open) covered += cur_e - cur_s;
+    const index::WorkRecord& r = *by_id.at(id);
+    WorkCoverage c;
+    c.work_id = id;
+    c.title = r.title;
+    c.path = r.path;
+    c.matched_words = covered;
+    c.total_words = r.words;
+    c.coverage = r.words ? static_cast<double>(covered) / static_cast<double>(r.words) : 0.0;
+    c.passages = a.passages;
+    c.documents = a.docs.size();
+    result.works.push_back(std::move(c));
+  }
+  std::sort(result.works.begin(), result.works.end(), [](const WorkCoverage& a, const WorkCoverage& b) {
+    return a.matched_words != b.matched_words ? a.matched_words > b.matched_words : a.work_id < b.work_id;
+  });
+  result.matches = std::move(matches);
+  return result;
+}
+
+}  // namespace prov::audit

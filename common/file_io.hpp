@@ -1,0 +1,19 @@
+// common/file_io.hpp: whole-file reads with a size limit, atomic writes.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "common/result.hpp"
+
+namespace prov {
+
+// Reads the whole file; Errc::kLimit if it is larger than max_bytes, Errc::kIo if unreadable.
+Result<std::string> read_file(const std::filesystem::path& file,
+                              std::uint64_t max_bytes = std::uint64_t{1} << 32);
+// Writes to FILE.tmp then renames, so a reader never sees half a file.
+Status write_file_atomic(const std::filesystem::path& file, std::string_view bytes);
+
+}  // namespace prov

@@ -1,0 +1,143 @@
+// fingerprint/tokenize.cpp: ICU word segmentation and normalisation into hashed tokens.
+//
+// The break iterator runs over a UText opened directly on the UTF-8 input, so every boundary
+// it reports is already a UTF-8 byte offset: no UTF-16 copy of the text and no offset
+// translation. Only the words themselves are converted for NFKC_Casefold, and ASCII words
+// (the bulk of most corpora) skip ICU entirely: for ASCII, NFKC_Casefold is exactly
+// lower-casing, and the letters/digits filter is exactly [a-z0-9].
+#include <unicode/brkiter.h>
+#include <unicode/normalizer2.h>
+#include <unicode/uchar.h>
+#include <unicode/utext.h>
+#include <unicode/utf8.h>
+#include <xxhash.h>
+
+#include <memory>
+#include <stdexcept>
+
+#include "fingerprint/fingerprint.hpp"
+
+namespace prov::fingerprint {
+namespace {
+
+// Appends the normalised form of an ASCII word: lower-case letters and digits only.
+void normalize_ascii(std::string_view w, std::string& out) {
+  for (const char ch : w) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c >= 'A' && c <= 'Z') {
+      out.push_back(static_cast<char>(c + 32));
+    } else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+}
+
+bool is_ascii(std::string_view w) {
+  for (const char ch : w)
+    if (static_cast<unsigned char>(ch) >= 0x80) return false;
+  return true;
+}
+
+bool keep_code_point(UChar32 c) {
+  const auto mask = U_GET_GC_MASK(c);
+  return (mask & (U_GC_L_MASK | U_GC_M_MASK | U_GC_N_MASK)) != 0;
+}
+
+// Appends the normalised form of any word: NFKC_Casefold, then letters, marks, digits only.
+void normalize_unicode(std::string_view w, std::string& out) {
+  UErrorCode status = U_ZERO_ERROR;
+  const icu::Normalizer2* nfkc_cf = icu::Normalizer2::getNFKCCasefoldInstance(status);
+  if (U_FAILURE(status)) throw std::runtime_error("ICU NFKC_Casefold data missing");
+  const icu::UnicodeString src =
+      icu::UnicodeString::fromUTF8(icu::StringPiece(w.data(), static_cast<int32_t>(w.size())));
+  icu::UnicodeString dst;
+  nfkc_cf->normalize(src, dst, status);
+  if (U_FAILURE(status)) return;
+  for (int32_t i = 0; i < dst.length();) {
+    const UChar32 c = dst.char32At(i);
+    i += U16_LENGTH(c);
+    if (!keep_code_point(c)) continue;
+    char buf[4];
+    int32_t n = 0;
+    UBool err = false;
+    U8_APPEND(buf, n, 4, c, err);
+    if (!err) out.append(buf, static_cast<std::size_t>(n));
+  }
+}
+
+void normalize_into(std::string_view w, std::string& out) {
+  if (is_ascii(w)) {
+    normalize_ascii(w, out);
+  } else {
+    normalize_unicode(w, out);
+  }
+}
+
+// One word break iterator per thread: creating one costs far more than a whole paragraph.
+icu::BreakIterator& word_iterator() {
+  thread_local std::unique_ptr<icu::BreakIterator> it = [] {
+    UErrorCode status = U_ZERO_ERROR;
+    std::unique_ptr<icu::BreakIterator> b(
+        icu::BreakIterator::createWordInstance(icu::Locale::getRoot(), status));
+    if (U_FAILURE(status) || !b) throw std::runtime_error("ICU word break data missing");
+    return b;
+  }();
+  return *it;
+}
+
+void push_token(std::vector<Token>& out, std::string& scratch, std::string_view text,
+                std::size_t s, std::size_t e) {
+  scratch.clear();
+  normalize_into(text.substr(s, e - s), scratch);
+  if (scratch.empty()) return;
+  out.push_back(Token{static_cast<std::uint32_t>(s), static_cast<std::uint32_t>(e),
+                      XXH3_64bits(scratch.data(), scratch.size())});
+}
+
+}  // namespace
+
+std::string normalize_word(std::string_view word) {
+  std::string out;
+  normalize_into(word, out);
+  return out;
+}
+
+std::vector<Token> tokenize(std::string_view text) {
+  std::vector<Token> out;
+  if (text.empty()) return out;
+  out.reserve(text.size() / 6);
+  UErrorCode status = U_ZERO_ERROR;
+  UText ut = UTEXT_INITIALIZER;
+  utext_openUTF8(&ut, text.data(), static_cast<int64_t>(text.size()), &status);
+  if (U_FAILURE(status)) return out;
+  icu::BreakIterator& bi = word_iterator();
+  bi.setText(&ut, status);
+  std::string scratch;
+  int32_t start = bi.first();
+  for (int32_t end = bi.next(); end != icu::BreakIterator::DONE; start = end, end = bi.next()) {
+    const int32_t rule = bi.getRuleStatus();
+    if (rule < UBRK_WORD_NONE_LIMIT) continue;  // spaces, punctuation, symbols
+    const auto s = static_cast<std::size_t>(start);
+    const auto e = static_cast<std::size_t>(end);
+    if (rule >= UBRK_WORD_KANA && rule < UBRK_WORD_IDEO_LIMIT) {
+      // Han and kana: one token per character. ICU's dictionary words depend on the
+      // surrounding text, single characters do not.
+      std::size_t i = s;
+      while (i < e) {
+        UChar32 c = 0;
+        int32_t j = static_cast<int32_t>(i);
+        U8_NEXT(text.data(), j, static_cast<int32_t>(e), c);
+        push_token(out, scratch, text, i, static_cast<std::size_t>(j));
+        i = static_cast<std::size_t>(j);
+      }
+      continue;
+    }
+    push_token(out, scratch, text, s, e);
+  }
+  // Detach the iterator from our UText before it goes out of scope.
+  bi.setText(icu::UnicodeString());
+  utext_close(&ut);
+  return out;
+}
+
+}  // namespace prov::fingerprint

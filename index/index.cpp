@@ -1,0 +1,530 @@
+// index/index.cpp: the RocksDB-backed fingerprint index.
+//
+// Column families and encodings (format version 1):
+//   default   "format_version" -> decimal text; "params" -> JSON {k, sample_rate, version};
+//             "next_work" -> u32 big-endian; "created_by" -> tool name and version
+//   ids       work_id (64 hex chars) -> u32 BE work number ++ extractor string
+//   works     u32 BE work number -> work record, JSON (see WorkRecord)
+//   texts     u32 BE work number -> extracted UTF-8 text (zstd-compressed by RocksDB)
+//   offsets   u32 BE work number -> JSON array of [text_start, text_end, source,
+//             source_offset, source_line]
+//   postings  u64 BE shingle hash -> concatenated 8-byte postings, each u32 LE work number
+//             then u32 LE token position; values grow by a concatenating merge operator, so
+//             adding a work never reads old postings. Postings of a replaced work number stay
+//             until compaction and are filtered by the live-work set on lookup.
+// Big-endian keys make RocksDB's byte order the numeric order.
+#include "index/index.hpp"
+
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/merge_operator.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <cstring>
+#include <mutex>
+#include <shared_mutex>
+#include <simdjson.h>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "common/json_writer.hpp"
+#include "common/sha256.hpp"
+#include "common/version.hpp"
+
+namespace prov::index {
+namespace {
+
+constexpr const char* kCfNames[] = {"default", "ids", "works", "texts", "offsets", "postings"};
+enum Cf { kDefault = 0, kIds, kWorks, kTexts, kOffsets, kPostings, kCfCount };
+
+std::string be32(std::uint32_t v) {
+  std::string s(4, '\0');
+  for (int i = 0; i < 4; ++i) s[static_cast<std::size_t>(i)] = static_cast<char>(v >> (24 - 8 * i));
+  return s;
+}
+std::uint32_t from_be32(std::string_view s) {
+  std::uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) v = (v << 8) | static_cast<unsigned char>(s[static_cast<std::size_t>(i)]);
+  return v;
+}
+std::string be64(std::uint64_t v) {
+  std::string s(8, '\0');
+  for (int i = 0; i < 8; ++i) s[static_cast<std::size_t>(i)] = static_cast<char>(v >> (56 - 8 * i));
+  return s;
+}
+void put_le32(std::string& s, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) s.push_back(static_cast<char>(v >> (8 * i)));
+}
+std::uint32_t get_le32(const char* p) {
+  std::uint32_t v = 0;
+  for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[i]);
+  return v;
+}
+
+// Concatenates posting lists. Associative, so RocksDB may combine operands in any grouping.
+class ConcatOperator final : public rocksdb::AssociativeMergeOperator {
+ public:
+  bool Merge(const rocksdb::Slice&, const rocksdb::Slice* existing, const rocksdb::Slice& value,
+             std::string* new_value, rocksdb::Logger*) const override {
+    new_value->clear();
+    if (existing) new_value->assign(existing->data(), existing->size());
+    new_value->append(value.data(), value.size());
+    return true;
+  }
+  const char* Name() const override { return "provaudit.concat.v1"; }
+};
+
+std::string params_json(const fingerprint::Params& p) {
+  JsonWriter w;
+  w.begin_object()
+      .field("k", p.k)
+      .field("sample_rate", p.sample_rate)
+      .field("version", p.version)
+      .end_object();
+  return w.take();
+}
+
+Result<fingerprint::Params> parse_params(const std::string& json) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  if (parser.parse(json).get(doc))
+    return make_error(Errc::kIncompatible, "index parameters are not valid JSON");
+  fingerprint::Params p;
+  std::uint64_t k = 0, rate = 0, version = 0;
+  if (doc["k"].get(k) || doc["sample_rate"].get(rate) || doc["version"].get(version))
+    return make_error(Errc::kIncompatible, "index parameters lack k, sample_rate or version");
+  p.k = static_cast<std::uint32_t>(k);
+  p.sample_rate = static_cast<std::uint32_t>(rate);
+  p.version = static_cast<std::uint32_t>(version);
+  return p;
+}
+
+std::string record_json(const WorkRecord& r) {
+  JsonWriter w;
+  w.begin_object()
+      .field("work_id", r.work_id)
+      .field("path", r.path)
+      .field_strings("paths", r.paths)
+      .field("format", r.format)
+      .field("extractor", r.extractor)
+      .field("title", r.title)
+      .field_strings("authors", r.authors)
+      .field("language", r.language)
+      .field("encoding", r.encoding)
+      .field("source_bytes", r.source_bytes)
+      .field("text_bytes", r.text_bytes)
+      .field("words", r.words)
+      .field_strings("warnings", r.warnings)
+      .end_object();
+  return w.take();
+}
+
+std::vector<std::string> string_array(simdjson::dom::element e) {
+  std::vector<std::string> out;
+  simdjson::dom::array a;
+  if (e.get(a)) return out;
+  for (auto v : a) {
+    std::string_view s;
+    if (!v.get(s)) out.emplace_back(s);
+  }
+  return out;
+}
+
+Result<WorkRecord> parse_record(std::uint32_t num, const std::string& json) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element d;
+  if (parser.parse(json).get(d))
+    return make_error(Errc::kFormat, "work record " + std::to_string(num) + " is corrupt");
+  WorkRecord r;
+  r.num = num;
+  const auto str = [&](const char* k) {
+    std::string_view s;
+    return d[k].get(s) ? std::string() : std::string(s);
+  };
+  const auto u64 = [&](const char* k) {
+    std::uint64_t v = 0;
+    return d[k].get(v) ? std::uint64_t{0} : v;
+  };
+  r.work_id = str("work_id");
+  r.path = str("path");
+  r.paths = string_array(d["paths"].value_unsafe());
+  r.format = str("format");
+  r.extractor = str("extractor");
+  r.title = str("title");
+  r.authors = string_array(d["authors"].value_unsafe());
+  r.language = str("language");
+  r.encoding = str("encoding");
+  r.source_bytes = u64("source_bytes");
+  r.text_bytes = u64("text_bytes");
+  r.words = u64("words");
+  r.warnings = string_array(d["warnings"].value_unsafe());
+  if (r.work_id.size() != 64)
+    return make_error(Errc::kFormat, "work record " + std::to_string(num) + " lacks a work_id");
+  return r;
+}
+
+std::string offsets_json(const std::vector<ingest::OffsetSpan>& spans) {
+  JsonWriter w;
+  w.begin_array();
+  for (const auto& s : spans) {
+    w.begin_array()
+        .value(s.text_start)
+        .value(s.text_end)
+        .value(s.source)
+        .value(s.source_offset)
+        .value(static_cast<std::uint64_t>(s.source_line))
+        .end_array();
+  }
+  w.end_array();
+  return w.take();
+}
+
+Error db_error(const rocksdb::Status& s, const std::filesystem::path& dir) {
+  return make_error(Errc::kIo, "index: " + s.ToString(), dir.string());
+}
+
+}  // namespace
+
+const char* outcome_name(AddOutcome o) {
+  switch (o) {
+    case AddOutcome::kAdded: return "added";
+    case AddOutcome::kNewPath: return "new_path";
+    case AddOutcome::kUnchanged: return "unchanged";
+    case AddOutcome::kReextracted: return "reextracted";
+  }
+  return "?";
+}
+
+struct Index::Impl {
+  std::filesystem::path dir;
+  fingerprint::Params params;
+  bool read_only = true;
+  std::unique_ptr<rocksdb::DB> db;
+  std::vector<rocksdb::ColumnFamilyHandle*> cfs;
+  std::uint32_t next_work = 1;
+  // Live work numbers (postings of replaced works are filtered out).
+  mutable std::shared_mutex live_mu;
+  std::unordered_set<std::uint32_t> live;
+
+  ~Impl() {
+    if (db) {
+      for (auto* h : cfs) db->DestroyColumnFamilyHandle(h);
+      db->Close();
+    }
+  }
+
+  static rocksdb::ColumnFamilyOptions cf_options(int cf) {
+    rocksdb::ColumnFamilyOptions o;
+    rocksdb::BlockBasedTableOptions t;
+    t.block_cache = rocksdb::NewLRUCache(cf == kPostings ? (256u << 20) : (64u << 20));
+    if (cf == kPostings || cf == kIds) t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
+    if (cf == kPostings) o.merge_operator = std::make_shared<ConcatOperator>();
+    o.compression = (cf == kPostings || cf == kIds) ? rocksdb::kNoCompression : rocksdb::kZSTD;
+    return o;
+  }
+
+  Result<std::string> get(int cf, const std::string& key) const {
+    std::string v;
+    auto s = db->Get(rocksdb::ReadOptions(), cfs[static_cast<std::size_t>(cf)], key, &v);
+    if (s.IsNotFound()) return make_error(Errc::kNotFound, "not found", dir.string());
+    if (!s.ok()) return db_error(s, dir);
+    return v;
+  }
+
+  Status open(bool ro, bool create) {
+    read_only = ro;
+    rocksdb::DBOptions dbo;
+    dbo.create_if_missing = create;
+    dbo.create_missing_column_families = create;
+    dbo.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+    dbo.max_open_files = 512;
+    dbo.keep_log_file_num = 2;
+    std::vector<rocksdb::ColumnFamilyDescriptor> descs;
+    for (int i = 0; i < kCfCount; ++i) descs.emplace_back(kCfNames[i], cf_options(i));
+    rocksdb::DB* raw = nullptr;
+    rocksdb::Status s =
+        ro ? rocksdb::DB::OpenForReadOnly(dbo, dir.string(), descs, &cfs, &raw)
+           : rocksdb::DB::Open(dbo, dir.string(), descs, &cfs, &raw);
+    if (!s.ok()) {
+      if (s.IsInvalidArgument() && s.ToString().find("Column famil") != std::string::npos)
+        return make_error(Errc::kIncompatible,
+                          "not a provaudit index (column families differ): " + s.ToString(),
+                          dir.string());
+      if (s.IsInvalidArgument() || s.IsPathNotFound() || s.IsIOError())
+        return make_error(Errc::kIo, "cannot open index: " + s.ToString(), dir.string());
+      return db_error(s, dir);
+    }
+    db.reset(raw);
+    return Ok{};
+  }
+
+  Status check_meta() {
+    auto version = get(kDefault, "format_version");
+    if (!version)
+      return make_error(Errc::kIncompatible, "not a provaudit index (no format_version)",
+                        dir.string());
+    if (*version != std::to_string(kFormatVersion))
+      return make_error(Errc::kIncompatible,
+                        "index format version " + *version + " is not supported (this build reads " +
+                            std::to_string(kFormatVersion) + ")",
+                        dir.string());
+    auto pj = get(kDefault, "params");
+    if (!pj) return make_error(Errc::kIncompatible, "index has no parameters", dir.string());
+    auto p = parse_params(*pj);
+    if (!p) return std::move(p).error().with_path(dir.string());
+    const fingerprint::Params ours;
+    if (p->version != ours.version)
+      return make_error(Errc::kIncompatible,
+                        "index fingerprint scheme version " + std::to_string(p->version) +
+                            " is not supported (this build computes version " +
+                            std::to_string(ours.version) + ")",
+                        dir.string());
+    if (p->k < 1 || p->k > 64 || p->sample_rate < 1)
+      return make_error(Errc::kIncompatible, "index parameters out of range: " + p->describe(),
+                        dir.string());
+    params = *p;
+    if (auto nw = get(kDefault, "next_work"); nw && nw->size() == 4) next_work = from_be32(*nw);
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cfs[kWorks]));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) live.insert(from_be32(it->key().ToStringView()));
+    return Ok{};
+  }
+};
+
+Index::Index(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Index::~Index() = default;
+
+Result<std::unique_ptr<Index>> Index::open_for_write(const std::filesystem::path& dir,
+                                                     const fingerprint::Params& params,
+                                                     bool params_given) {
+  std::error_code ec;
+  const bool fresh = !std::filesystem::exists(dir / "CURRENT", ec);
+  if (fresh) {
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return make_error(Errc::kIo, "cannot create index directory: " + ec.message(), dir.string());
+    if (!std::filesystem::is_empty(dir, ec))
+      return make_error(Errc::kUsage, "directory exists, is not empty and holds no index", dir.string());
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->dir = dir;
+  if (auto s = impl->open(false, true); !s) return std::move(s).error();
+  if (fresh) {
+    rocksdb::WriteBatch b;
+    b.Put(impl->cfs[kDefault], "format_version", std::to_string(kFormatVersion));
+    b.Put(impl->cfs[kDefault], "params", params_json(params));
+    b.Put(impl->cfs[kDefault], "next_work", be32(1));
+    b.Put(impl->cfs[kDefault], "created_by", std::string(kToolName) + " " + kToolVersion);
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    if (auto s = impl->db->Write(wo, &b); !s.ok()) return db_error(s, dir);
+  }
+  if (auto s = impl->check_meta(); !s) return std::move(s).error();
+  if (params_given && !(impl->params == params))
+    return make_error(Errc::kIncompatible,
+                      "index was built with " + impl->params.describe() + ", not " + params.describe(),
+                      dir.string());
+  return std::unique_ptr<Index>(new Index(std::move(impl)));
+}
+
+Result<std::unique_ptr<Index>> Index::open_read_only(const std::filesystem::path& dir) {
+  std::error_code ec;
+  if (!std::filesystem::exists(dir / "CURRENT", ec))
+    return make_error(Errc::kIo, "no index here (run `provaudit ingest --index` first)", dir.string());
+  auto impl = std::make_unique<Impl>();
+  impl->dir = dir;
+  if (auto s = impl->open(true, false); !s) return std::move(s).error();
+  if (auto s = impl->check_meta(); !s) return std::move(s).error();
+  return std::unique_ptr<Index>(new Index(std::move(impl)));
+}
+
+const fingerprint::Params& Index::params() const { return impl_->params; }
+const std::filesystem::path& Index::dir() const { return impl_->dir; }
+
+std::uint64_t Index::work_count() const {
+  std::shared_lock lock(impl_->live_mu);
+  return impl_->live.size();
+}
+
+std::optional<WorkRecord> Index::find(std::string_view work_id) const {
+  auto v = impl_->get(kIds, std::string(work_id));
+  if (!v || v->size() < 4) return std::nullopt;
+  auto r = work(from_be32(*v));
+  if (!r) return std::nullopt;
+  return std::move(r).value();
+}
+
+Result<WorkRecord> Index::resolve(std::string_view id) const {
+  if (id.size() == 64) {
+    if (auto r = find(id)) return *r;
+    return make_error(Errc::kNotFound, "no work with id " + std::string(id), impl_->dir.string());
+  }
+  if (id.size() < 8)
+    return make_error(Errc::kUsage, "a work id prefix needs at least 8 hex digits", impl_->dir.string());
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cfs[kIds]));
+  std::optional<std::uint32_t> found;
+  for (it->Seek(std::string(id)); it->Valid() && it->key().starts_with(std::string(id)); it->Next()) {
+    if (found)
+      return make_error(Errc::kUsage, "work id prefix " + std::string(id) + " is ambiguous",
+                        impl_->dir.string());
+    found = from_be32(it->value().ToStringView());
+  }
+  if (!found) return make_error(Errc::kNotFound, "no work with id " + std::string(id), impl_->dir.string());
+  return work(*found);
+}
+
+Result<WorkRecord> Index::work(std::uint32_t num) const {
+  auto v = impl_->get(kWorks, be32(num));
+  if (!v) return std::move(v).error();
+  return parse_record(num, *v);
+}
+
+Result<std::string> Index::text(std::uint32_t num) const { return impl_->get(kTexts, be32(num)); }
+
+Result<std::vector<ingest::OffsetSpan>> Index::offsets(std::uint32_t num) const {
+  auto v = impl_->get(kOffsets, be32(num));
+  if (!v) return std::move(v).error();
+  simdjson::dom::parser parser;
+  simdjson::dom::array arr;
+  if (parser.parse(*v).get(arr)) return make_error(Errc::kFormat, "offset map is corrupt", impl_->dir.string());
+  std::vector<ingest::OffsetSpan> out;
+  for (auto e : arr) {
+    simdjson::dom::array a;
+    if (e.get(a) || a.size() != 5) continue;
+    ingest::OffsetSpan s;
+    std::string_view src;
+    std::uint64_t line = 0;
+    if (a.at(0).get(s.text_start) || a.at(1).get(s.text_end) || a.at(2).get(src) ||
+        a.at(3).get(s.source_offset) || a.at(4).get(line))
+      continue;
+    s.source = std::string(src);
+    s.source_line = static_cast<std::uint32_t>(line);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+Result<std::vector<WorkRecord>> Index::works() const {
+  std::vector<WorkRecord> out;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cfs[kIds]));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto r = work(from_be32(it->value().ToStringView()));
+    if (!r) return std::move(r).error();
+    out.push_back(std::move(r).value());
+  }
+  if (!it->status().ok()) return db_error(it->status(), impl_->dir);
+  return out;
+}
+
+Result<AddOutcome> Index::add_book(const ingest::Book& book) {
+  if (impl_->read_only) return make_error(Errc::kUsage, "index opened read-only", impl_->dir.string());
+  const std::string& id = book.sha256;
+  std::optional<WorkRecord> old = find(id);
+  rocksdb::WriteBatch b;
+  if (old && old->extractor == book.extractor) {
+    if (std::find(old->paths.begin(), old->paths.end(), book.path) != old->paths.end())
+      return AddOutcome::kUnchanged;
+    old->paths.push_back(book.path);
+    b.Put(impl_->cfs[kWorks], be32(old->num), record_json(*old));
+    if (auto s = impl_->db->Write(rocksdb::WriteOptions(), &b); !s.ok()) return db_error(s, impl_->dir);
+    return AddOutcome::kNewPath;
+  }
+  if (book.text.size() >= (1ull << 32))
+    return make_error(Errc::kLimit, "extracted text exceeds 4 GiB", book.path);
+
+  const auto tokens = fingerprint::tokenize(book.text);
+  const auto samples = fingerprint::sample(tokens, impl_->params);
+
+  WorkRecord r;
+  r.num = impl_->next_work;
+  r.work_id = id;
+  r.path = old ? old->path : book.path;
+  r.paths = old ? old->paths : std::vector<std::string>{book.path};
+  if (std::find(r.paths.begin(), r.paths.end(), book.path) == r.paths.end()) r.paths.push_back(book.path);
+  r.format = book.format;
+  r.extractor = book.extractor;
+  r.title = book.title;
+  r.authors = book.authors;
+  r.language = book.language;
+  r.encoding = book.encoding;
+  r.source_bytes = book.source_bytes;
+  r.text_bytes = book.text.size();
+  r.words = tokens.size();
+  r.warnings = book.warnings;
+
+  const std::string key = be32(r.num);
+  b.Put(impl_->cfs[kWorks], key, record_json(r));
+  b.Put(impl_->cfs[kIds], id, key + r.extractor);
+  b.Put(impl_->cfs[kTexts], key, book.text);
+  b.Put(impl_->cfs[kOffsets], key, offsets_json(book.offsets));
+  if (old) {
+    b.Delete(impl_->cfs[kWorks], be32(old->num));
+    b.Delete(impl_->cfs[kTexts], be32(old->num));
+    b.Delete(impl_->cfs[kOffsets], be32(old->num));
+  }
+  // Group positions by hash so a shingle repeated in the work costs one merge operand.
+  std::unordered_map<std::uint64_t, std::string> grouped;
+  grouped.reserve(samples.size());
+  for (const auto& s : samples) {
+    std::string& v = grouped[s.hash];
+    put_le32(v, r.num);
+    put_le32(v, s.pos);
+  }
+  for (const auto& [h, v] : grouped) b.Merge(impl_->cfs[kPostings], be64(h), v);
+  b.Put(impl_->cfs[kDefault], "next_work", be32(r.num + 1));
+  if (auto s = impl_->db->Write(rocksdb::WriteOptions(), &b); !s.ok()) return db_error(s, impl_->dir);
+  impl_->next_work = r.num + 1;
+  {
+    std::unique_lock lock(impl_->live_mu);
+    impl_->live.insert(r.num);
+    if (old) impl_->live.erase(old->num);
+  }
+  return old ? AddOutcome::kReextracted : AddOutcome::kAdded;
+}
+
+Status Index::lookup(const std::vector<std::uint64_t>& hashes,
+                     std::vector<std::vector<Posting>>& out) const {
+  out.assign(hashes.size(), {});
+  if (hashes.empty()) return Ok{};
+  std::vector<std::string> keys(hashes.size());
+  std::vector<rocksdb::Slice> slices(hashes.size());
+  for (std::size_t i = 0; i < hashes.size(); ++i) {
+    keys[i] = be64(hashes[i]);
+    slices[i] = keys[i];
+  }
+  std::vector<rocksdb::PinnableSlice> values(hashes.size());
+  std::vector<rocksdb::Status> statuses(hashes.size());
+  impl_->db->MultiGet(rocksdb::ReadOptions(), impl_->cfs[kPostings], slices.size(), slices.data(),
+                      values.data(), statuses.data());
+  std::shared_lock lock(impl_->live_mu);
+  for (std::size_t i = 0; i < hashes.size(); ++i) {
+    if (statuses[i].IsNotFound()) continue;
+    if (!statuses[i].ok()) return db_error(statuses[i], impl_->dir);
+    const rocksdb::Slice v = values[i];
+    auto& dst = out[i];
+    for (std::size_t off = 0; off + 8 <= v.size(); off += 8) {
+      Posting p{get_le32(v.data() + off), get_le32(v.data() + off + 4)};
+      if (impl_->live.count(p.work)) dst.push_back(p);
+    }
+    std::sort(dst.begin(), dst.end(), [](const Posting& a, const Posting& b2) {
+      return a.work != b2.work ? a.work < b2.work : a.pos < b2.pos;
+    });
+  }
+  return Ok{};
+}
+
+std::string Index::digest() const {
+  Sha256 h;
+  h.update("provaudit-index/" + std::to_string(kFormatVersion) + "\n" + impl_->params.describe() + "\n");
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cfs[kIds]));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    h.update(it->key().ToStringView());
+    h.update(" ");
+    h.update(it->value().ToStringView().substr(4));
+    h.update("\n");
+  }
+  return h.hex();
+}
+
+}  // namespace prov::index

@@ -1,0 +1,144 @@
+// index/index.hpp: the fingerprint index, a RocksDB database in a directory.
+//
+// It holds the works (metadata, extracted text, offset map) and the sampled-shingle postings
+// that a scan looks up. The format version and the fingerprint parameters are stored in it; a
+// reader refuses an index whose version or parameters it does not understand. See
+// ARCHITECTURE.md "On-disk index format" for the key and value encodings.
+//
+// Thread-safety: after open, all const methods may be called from many threads at once.
+// add_book() is for one writer thread; RocksDB's lock keeps a second writer process out.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+#include "fingerprint/fingerprint.hpp"
+#include "ingest/ingest.hpp"
+
+namespace prov::index {
+
+inline constexpr std::uint32_t kFormatVersion = 1;
+
+// A work as stored. `num` is the index-internal number postings refer to; everything a user
+// sees is keyed by work_id (the SHA-256 of the source bytes), which is stable across indexes.
+struct WorkRecord {
+  std::uint32_t num = 0;
+  std::string work_id;
+  std::string path;                 // first path seen
+  std::vector<std::string> paths;   // every path with these bytes, in the order seen
+  std::string format;
+  std::string extractor;
+  std::string title;
+  std::vector<std::string> authors;
+  std::string language;
+  std::string encoding;
+  std::uint64_t source_bytes = 0;
+  std::uint64_t text_bytes = 0;
+  std::uint64_t words = 0;          // tokens, as the fingerprint stage counts them
+  std::vector<std::string> warnings;
+};
+
+// One occurrence of a sampled shingle: the work's number and the index of its first token.
+struct Posting {
+  std::uint32_t work = 0;
+  std::uint32_t pos = 0;
+  bool operator==(const Posting&) const = default;
+};
+
+enum class AddOutcome {
+  kAdded,          // a new work
+  kNewPath,        // bytes already indexed under another path: the path was recorded
+  kUnchanged,      // already indexed from this path by this extractor: nothing to do
+  kReextracted,    // indexed by an older extractor: replaced by this extraction
+};
+const char* outcome_name(AddOutcome o);
+
+class Index {
+ public:
+  // Opens an index for writing, creating it with `params` if the directory holds none.
+  // An existing index keeps its own parameters; if they differ from `params` and
+  // `params_given` is true, the open fails with Errc::kIncompatible.
+  static Result<std::unique_ptr<Index>> open_for_write(const std::filesystem::path& dir,
+                                                       const fingerprint::Params& params,
+                                                       bool params_given = false);
+  // Opens read-only (a scan may run while an ingest writes; it sees the last committed state).
+  // Fails with Errc::kIncompatible for an unknown format version or fingerprint scheme.
+  static Result<std::unique_ptr<Index>> open_read_only(const std::filesystem::path& dir);
+
+  ~Index();
+  Index(const Index&) = delete;
+  Index& operator=(const Index&) = delete;
+
+  const fingerprint::Params& params() const;
+  const std::filesystem::path& dir() const;
+
+  // Is this work (by id) indexed, and by which extractor? For ingest's skip decision
+  // before it pays for extraction.
+  std::optional<WorkRecord> find(std::string_view work_id) const;
+  // Exact id, or a unique prefix of at least 8 hex digits. kNotFound otherwise.
+  Result<WorkRecord> resolve(std::string_view id_or_prefix) const;
+
+  // Tokenizes, samples and stores one book in a single atomic write.
+  Result<AddOutcome> add_book(const ingest::Book& book);
+
+  // All works, sorted by work_id.
+  Result<std::vector<WorkRecord>> works() const;
+  Result<WorkRecord> work(std::uint32_t num) const;
+  Result<std::string> text(std::uint32_t num) const;
+  Result<std::vector<ingest::OffsetSpan>> offsets(std::uint32_t num) const;
+  std::uint64_t work_count() const;
+
+  // out[i] receives the postings of hashes[i] (empty if none), live works only, sorted.
+  Status lookup(const std::vector<std::uint64_t>& hashes,
+                std::vector<std::vector<Posting>>& out) const;
+
+  // SHA-256 over the format version, the parameters and every (work_id, extractor) pair in
+  // id order: equal digests mean a scan sees the same works, fingerprinted the same way.
+  std::string digest() const;
+
+ private:
+  struct Impl;
+  explicit Index(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+
+// ---- Bulk ingest ------------------------------------------------------------------------
+
+struct IngestOptions {
+  ingest::BookLimits limits;
+  unsigned threads = 0;  // 0: every CPU this process may use
+  // Called on the committing thread after each file (may be empty).
+  std::function<void(std::uint64_t files_done, std::uint64_t files_total,
+                     std::uint64_t bytes_done, std::uint64_t bytes_total)> progress;
+};
+
+struct IngestedFile {
+  std::string path;      // as found (a directory argument's files are sorted by path)
+  std::string work_id;   // empty if the file failed
+  AddOutcome outcome = AddOutcome::kUnchanged;
+  std::uint64_t words = 0;
+  std::vector<std::string> warnings;
+};
+
+struct IngestReport {
+  std::vector<IngestedFile> files;  // in input order
+  std::vector<Error> errors;        // refused or failed files, in input order
+  std::uint64_t added = 0, new_paths = 0, unchanged = 0, reextracted = 0;
+};
+
+// Expands directories (recursively, sorted, books only by extension; explicit files are
+// always tried), reads books in parallel and commits them to the index in input order, so
+// "first path seen" and work numbering do not depend on thread timing. A file whose bytes are
+// already indexed by the current extractor is not re-extracted. One bad file never stops the
+// run: it is reported in IngestReport::errors. Fails only if the index itself fails.
+Result<IngestReport> ingest_paths(Index& index, const std::vector<std::string>& paths,
+                                  const IngestOptions& options = {});
+
+}  // namespace prov::index

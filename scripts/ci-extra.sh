@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# CI-only steps (CONTRACT: the sanitizer build, the clang build with brief fuzzing).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+
+# 1. Every unit test under ASan + UBSan (GCC).
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DPROV_SANITIZE=address,undefined -DPROV_WERROR=ON
+cmake --build build-asan
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --test-dir build-asan --output-on-failure -E 'cli|demo'
+
+# 2. libFuzzer targets (clang), each run briefly on its seeds from fixtures/.
+if [ -d tests/fuzz ] && ls tests/fuzz/fuzz_*.cpp >/dev/null 2>&1; then
+  dpkg-query -W -f='${Status}' clang libclang-rt-14-dev 2>/dev/null | grep -c "install ok installed" | grep -q 2 ||
+    { export DEBIAN_FRONTEND=noninteractive; $SUDO apt-get install -y -qq --no-install-recommends clang libclang-rt-14-dev >/dev/null; }
+  CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPROV_FUZZ=ON -DPROV_TESTS=ON
+  cmake --build build-fuzz --target fuzzers
+  bash tests/fuzz/run_fuzzers.sh build-fuzz 20
+fi
