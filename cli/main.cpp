@@ -39,13 +39,14 @@ std::string version_text() {
   std::string v = std::string(prov::kToolName) + " " + prov::kToolVersion + "\n";
   v += "  rocksdb " + std::to_string(ROCKSDB_MAJOR) + "." + std::to_string(ROCKSDB_MINOR) + "." +
        std::to_string(ROCKSDB_PATCH) + "\n";
-  v += std::string("  simdjson ") + SIMDJSON_VERSION + "\n";
+  v += "  simdjson " + std::to_string(simdjson::SIMDJSON_VERSION_MAJOR) + "." +
+       std::to_string(simdjson::SIMDJSON_VERSION_MINOR) + "." + std::to_string(simdjson::SIMDJSON_VERSION_REVISION) + "\n";
   v += std::string("  icu ") + U_ICU_VERSION + "\n";
   v += "  xxhash " + std::to_string(XXH_versionNumber() / 10000) + "." +
        std::to_string(XXH_versionNumber() / 100 % 100) + "." + std::to_string(XXH_versionNumber() % 100) + "\n";
   v += std::string("  zstd ") + ZSTD_versionString() + "\n";
   v += std::string("  zlib ") + zlibVersion() + "\n";
-  v += std::string("  libarchive ") + archive_version_string() + "\n";
+  v += std::string("  ") + archive_version_string() + "\n";
   v += std::string("  libxml2 ") + LIBXML_DOTTED_VERSION + "\n";
   v += std::string("  libtorrent-rasterbar ") + lt::version() + "\n";
   return v;

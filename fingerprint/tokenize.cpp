@@ -124,9 +124,8 @@ std::vector<Token> tokenize(std::string_view text) {
       // surrounding text, single characters do not.
       std::size_t i = s;
       while (i < e) {
-        UChar32 c = 0;
         int32_t j = static_cast<int32_t>(i);
-        U8_NEXT(text.data(), j, static_cast<int32_t>(e), c);
+        U8_FWD_1(text.data(), j, static_cast<int32_t>(e));
         push_token(out, scratch, text, i, static_cast<std::size_t>(j));
         i = static_cast<std::size_t>(j);
       }

@@ -51,7 +51,7 @@ Result<IngestReport> ingest_paths(Index& index, const std::vector<std::string>& 
     std::error_code ec;
     const auto st = std::filesystem::status(p, ec);
     if (ec || !std::filesystem::exists(st)) {
-      report.errors.push_back(make_error(Errc::kIo, "no such file or directory", p));
+      inputs.push_back(Input{p, 0});  // read_file() reports it, in input order
       continue;
     }
     if (std::filesystem::is_directory(st)) {

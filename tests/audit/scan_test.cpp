@@ -148,7 +148,9 @@ TEST_CASE("planted passages are found with exact offsets in every shard format",
       }
     }
     // A record with no planted text, and one that is not JSON.
-    jsonl += "{\"id\":\"clean\",\"text\":\"" + fx.filler_words(5000, 200) + "\"}\n";
+    JsonWriter clean;
+    clean.begin_object().field("id", "clean").field("text", fx.filler_words(5000, 200)).end_object();
+    jsonl += clean.str() + "\n";
     jsonl += "{\"id\":\"broken\", \"text\": \n";
     if (std::string(ext) == ".jsonl.gz") jsonl = test::gzip_compress(jsonl);
     if (std::string(ext) == ".jsonl.zst") jsonl = test::zstd_compress(jsonl);
