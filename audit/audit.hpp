@@ -75,6 +75,7 @@ struct ScanOptions {
   MatchParams match;
   unsigned threads = 0;              // 0: every CPU this process may use
   std::uint64_t work_cache_bytes = 1ull << 30;  // tokenized works kept for verification
+  bool in_memory_postings = true;    // load the posting table first (false: probe RocksDB)
   std::function<void(const Progress&)> progress;  // called from the reader thread, may be empty
 };
 

@@ -92,6 +92,10 @@ Result<ScanResult> scan(const index::Index& index, const ScanOptions& options) {
   result.shards.resize(options.shards.size());
   for (std::size_t i = 0; i < options.shards.size(); ++i) result.shards[i].path = options.shards[i];
 
+  // Load the sampled postings into memory once, so the scan path never probes RocksDB.
+  if (options.in_memory_postings && index.postings_in_memory() == 0) {
+    if (auto st = index.load_postings(); !st && st.error().code != Errc::kLimit) return std::move(st).error();
+  }
   const unsigned threads = options.threads ? options.threads : default_threads();
   auto cache = make_work_cache(index, options.work_cache_bytes);
   BatchQueue queue(threads * 4);

@@ -32,6 +32,7 @@
 #include "common/json_writer.hpp"
 #include "common/sha256.hpp"
 #include "common/version.hpp"
+#include "index/detail/posting_table.hpp"
 
 namespace prov::index {
 namespace {
@@ -207,6 +208,10 @@ struct Index::Impl {
   // Live work numbers (postings of replaced works are filtered out).
   mutable std::shared_mutex live_mu;
   std::unordered_set<std::uint32_t> live;
+  // Scan-time table (load_postings): global positions map back through nums/bases.
+  std::unique_ptr<detail::PostingTable> table;
+  std::vector<std::uint32_t> table_nums;   // live work numbers, ascending
+  std::vector<std::uint64_t> table_bases;  // first global position of each
 
   ~Impl() {
     if (db) {
@@ -473,6 +478,10 @@ Result<AddOutcome> Index::add_book(const ingest::Book& book) {
   }
   for (const auto& [h, v] : grouped) b.Merge(impl_->cfs[kPostings], be64(h), v);
   b.Put(impl_->cfs[kDefault], "next_work", be32(r.num + 1));
+  std::uint64_t total = 0;
+  if (auto t = impl_->get(kDefault, "postings_total"); t && t->size() == 8)
+    for (const char c : *t) total = (total << 8) | static_cast<unsigned char>(c);
+  b.Put(impl_->cfs[kDefault], "postings_total", be64(total + samples.size()));
   if (auto s = impl_->db->Write(rocksdb::WriteOptions(), &b); !s.ok()) return db_error(s, impl_->dir);
   impl_->next_work = r.num + 1;
   {
@@ -483,10 +492,82 @@ Result<AddOutcome> Index::add_book(const ingest::Book& book) {
   return old ? AddOutcome::kReextracted : AddOutcome::kAdded;
 }
 
+Status Index::load_postings() const {
+  std::vector<std::uint32_t> nums;
+  std::vector<std::uint64_t> bases;
+  std::unordered_map<std::uint32_t, std::uint64_t> base_of;
+  std::uint64_t next = 0;
+  {
+    std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cfs[kWorks]));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      const std::uint32_t num = from_be32(it->key().ToStringView());
+      auto r = parse_record(num, it->value().ToString());
+      if (!r) return std::move(r).error().with_path(impl_->dir.string());
+      nums.push_back(num);
+      bases.push_back(next);
+      base_of[num] = next;
+      next += r->words;
+    }
+    if (!it->status().ok()) return db_error(it->status(), impl_->dir);
+  }
+  if (next >= (1ull << 32))
+    return make_error(Errc::kLimit, "index holds more than 2^32 words; the in-memory table cannot address them",
+                      impl_->dir.string());
+  std::uint64_t expected = 0;
+  if (auto t = impl_->get(kDefault, "postings_total"); t && t->size() == 8)
+    for (const char c : *t) expected = (expected << 8) | static_cast<unsigned char>(c);
+  auto table = std::make_unique<detail::PostingTable>(impl_->params.threshold(), expected);
+  std::vector<std::uint32_t> group;
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;  // one sequential pass; keep the block cache for the texts
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->cfs[kPostings]));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const std::string_view k = it->key().ToStringView();
+    if (k.size() != 8) continue;
+    std::uint64_t h = 0;
+    for (const char c : k) h = (h << 8) | static_cast<unsigned char>(c);
+    const std::string_view v = it->value().ToStringView();
+    group.clear();
+    for (std::size_t off = 0; off + 8 <= v.size(); off += 8) {
+      auto b = base_of.find(get_le32(v.data() + off));
+      if (b == base_of.end()) continue;  // a replaced work
+      group.push_back(static_cast<std::uint32_t>(b->second + get_le32(v.data() + off + 4)));
+    }
+    std::sort(group.begin(), group.end());
+    for (const std::uint32_t g : group) table->add(h, g);
+  }
+  if (!it->status().ok()) return db_error(it->status(), impl_->dir);
+  table->finish();
+  impl_->table = std::move(table);
+  impl_->table_nums = std::move(nums);
+  impl_->table_bases = std::move(bases);
+  return Ok{};
+}
+
+std::uint64_t Index::postings_in_memory() const { return impl_->table ? impl_->table->size() : 0; }
+std::uint64_t Index::postings_memory_bytes() const {
+  return impl_->table ? impl_->table->memory_bytes() + impl_->table_nums.size() * 12 : 0;
+}
+
 Status Index::lookup(const std::vector<std::uint64_t>& hashes,
                      std::vector<std::vector<Posting>>& out) const {
   out.assign(hashes.size(), {});
   if (hashes.empty()) return Ok{};
+  if (impl_->table) {
+    const auto& nums = impl_->table_nums;
+    const auto& bases = impl_->table_bases;
+    for (std::size_t i = 0; i < hashes.size(); ++i) {
+      if (i + 8 < hashes.size()) impl_->table->prefetch(hashes[i + 8]);
+      auto& dst = out[i];
+      impl_->table->find(hashes[i], [&](std::uint32_t g) {
+        const auto at = std::upper_bound(bases.begin(), bases.end(), std::uint64_t{g}) - bases.begin() - 1;
+        const auto k = static_cast<std::size_t>(at);
+        dst.push_back(Posting{nums[k], static_cast<std::uint32_t>(g - bases[k])});
+      });
+      // Global positions ascend with work number, so dst is already sorted by (work, pos).
+    }
+    return Ok{};
+  }
   std::vector<std::string> keys(hashes.size());
   std::vector<rocksdb::Slice> slices(hashes.size());
   for (std::size_t i = 0; i < hashes.size(); ++i) {

@@ -94,6 +94,13 @@ class Index {
   Result<std::vector<ingest::OffsetSpan>> offsets(std::uint32_t num) const;
   std::uint64_t work_count() const;
 
+  // Loads every live posting into a compact in-memory table (about 8 bytes a posting, see
+  // ARCHITECTURE.md), after which lookup() never touches RocksDB. For read-only scans: call
+  // once, before the lookups start. Errc::kLimit if the index holds more than 2^32 words.
+  Status load_postings() const;
+  std::uint64_t postings_in_memory() const;   // 0 when not loaded
+  std::uint64_t postings_memory_bytes() const;
+
   // out[i] receives the postings of hashes[i] (empty if none), live works only, sorted.
   Status lookup(const std::vector<std::uint64_t>& hashes,
                 std::vector<std::vector<Posting>>& out) const;

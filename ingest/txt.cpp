@@ -64,6 +64,8 @@ class LineMapper {
 };
 
 Status decode_utf8(std::string_view bytes, std::size_t bom, Book& book) {
+  // A file that repeats its BOM (concatenated files) still starts its text without one.
+  while (bom > 0 && bytes.substr(bom, 3) == "\xEF\xBB\xBF") bom += 3;
   const std::string_view body = bytes.substr(bom);
   const std::size_t bad = first_invalid_utf8(body);
   if (bad != body.size())
@@ -133,7 +135,6 @@ Status decode_icu(std::string_view bytes, std::size_t start, const char* charset
     append_utf8(book.text, cp);
   };
 
-  bool first_unit = true;
   for (;;) {
     const char* chunk_src = src;
     UChar* target = units.data();
@@ -148,10 +149,7 @@ Status decode_icu(std::string_view bytes, std::size_t start, const char* charset
                        : last_off;
       last_off = off;
       const UChar u = units[k];
-      if (first_unit) {
-        first_unit = false;
-        if (u == 0xFEFF) continue;  // a BOM the converter passed through
-      }
+      if (u == 0xFEFF && book.text.empty()) continue;  // BOMs before the text: not text
       if (high != 0) {
         if (u >= 0xDC00 && u <= 0xDFFF) {
           emit_cp(0x10000u + ((static_cast<std::uint32_t>(high) - 0xD800u) << 10) +
@@ -196,7 +194,8 @@ Status decode_icu(std::string_view bytes, std::size_t start, const char* charset
 // single-byte detectors accept anything, so binary junk must be refused before them.
 bool looks_binary(std::string_view bytes) {
   std::size_t controls = 0;
-  for (unsigned char c : bytes) {
+  for (const char ch : bytes) {
+    const auto c = static_cast<unsigned char>(ch);
     if (c == 0) return true;
     if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != 0x0B &&
         c != 0x1A && c != 0x1B)

@@ -169,6 +169,17 @@ TEST_CASE("txt: UTF-16LE and UTF-16BE with BOM", "[txt]") {
   }
 }
 
+TEST_CASE("txt: repeated BOMs never start the text", "[txt]") {
+  auto u8 = read_book_bytes("bom.txt", "\xEF\xBB\xBF\xEF\xBB\xBFhi\n");
+  REQUIRE(u8.ok());
+  CHECK(u8->text == "hi\n");
+  CHECK(u8->offsets.at(0).source_offset == 6);
+  auto u16 = read_book_bytes("bom16.txt", utf16(u"\uFEFFhi", true));
+  REQUIRE(u16.ok());
+  CHECK(u16->text == "hi");
+  CHECK(u16->offsets.at(0).source_offset == 4);
+}
+
 TEST_CASE("txt: UTF-32LE with BOM", "[txt]") {
   const std::u32string s = U"Ä\U0001F600 z\n";
   std::string bytes("\xFF\xFE\0\0", 4);
