@@ -35,7 +35,7 @@ in_mb=$(du -sm "$work/works" | cut -f1)
 python3 - "$work" "$mb" "${filler[@]}" <<'PY'
 import json, random, sys, os, subprocess, glob
 work, mb = sys.argv[1], int(sys.argv[2])
-filler = " ".join(open(f, encoding="utf-8-sig").read().split() for f in sys.argv[3:]).split()
+filler = [w for f in sys.argv[3:] for w in open(f, encoding="utf-8-sig").read().split()]
 works = [open(f, encoding="utf-8-sig").read().split() for f in sorted(glob.glob(f"{work}/works/*.txt"))]
 rnd = random.Random(1)
 out = open(f"{work}/shard.jsonl", "w", encoding="utf-8")

@@ -15,6 +15,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "fingerprint/detail/fast_words.hpp"
 #include "fingerprint/fingerprint.hpp"
 
 namespace prov::fingerprint {
@@ -102,23 +103,23 @@ std::string normalize_word(std::string_view word) {
   return out;
 }
 
-std::vector<Token> tokenize(std::string_view text) {
-  std::vector<Token> out;
-  if (text.empty()) return out;
-  out.reserve(text.size() / 6);
+namespace {
+
+// ICU's word segmentation of text[s, e), tokens pushed with offsets into `text`.
+void icu_segment(std::string_view text, std::size_t s0, std::size_t e0, std::vector<Token>& out,
+                 std::string& scratch) {
   UErrorCode status = U_ZERO_ERROR;
   UText ut = UTEXT_INITIALIZER;
-  utext_openUTF8(&ut, text.data(), static_cast<int64_t>(text.size()), &status);
-  if (U_FAILURE(status)) return out;
+  utext_openUTF8(&ut, text.data() + s0, static_cast<int64_t>(e0 - s0), &status);
+  if (U_FAILURE(status)) return;
   icu::BreakIterator& bi = word_iterator();
   bi.setText(&ut, status);
-  std::string scratch;
   int32_t start = bi.first();
   for (int32_t end = bi.next(); end != icu::BreakIterator::DONE; start = end, end = bi.next()) {
     const int32_t rule = bi.getRuleStatus();
     if (rule < UBRK_WORD_NONE_LIMIT) continue;  // spaces, punctuation, symbols
-    const auto s = static_cast<std::size_t>(start);
-    const auto e = static_cast<std::size_t>(end);
+    const auto s = s0 + static_cast<std::size_t>(start);
+    const auto e = s0 + static_cast<std::size_t>(end);
     if (rule >= UBRK_WORD_KANA && rule < UBRK_WORD_IDEO_LIMIT) {
       // Han and kana: one token per character. ICU's dictionary words depend on the
       // surrounding text, single characters do not.
@@ -136,6 +137,44 @@ std::vector<Token> tokenize(std::string_view text) {
   // Detach the iterator from our UText before it goes out of scope.
   bi.setText(icu::UnicodeString());
   utext_close(&ut);
+}
+
+bool is_space(unsigned char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; }
+
+}  // namespace
+
+std::vector<Token> tokenize_icu(std::string_view text) {
+  std::vector<Token> out;
+  if (text.empty()) return out;
+  out.reserve(text.size() / 6);
+  std::string scratch;
+  icu_segment(text, 0, text.size(), out, scratch);
+  return out;
+}
+
+std::vector<Token> tokenize(std::string_view text) {
+  // A word never contains ASCII whitespace, and ICU always breaks at it, so the text is cut
+  // into whitespace-free runs; a run whose characters the fast segmenter knows is segmented
+  // by it (detail/fast_words.hpp), any other run by ICU. Both give the same tokens: a test
+  // compares them on every text of the shared corpus.
+  std::vector<Token> out;
+  if (text.empty()) return out;
+  out.reserve(text.size() / 6);
+  std::string scratch;
+  detail::FastWords fast;
+  std::size_t i = 0;
+  const std::size_t n = text.size();
+  while (i < n) {
+    while (i < n && is_space(static_cast<unsigned char>(text[i]))) ++i;
+    const std::size_t rs = i;
+    while (i < n && !is_space(static_cast<unsigned char>(text[i]))) ++i;
+    if (i == rs) break;
+    if (!fast.segment(text, rs, i)) {
+      icu_segment(text, rs, i, out, scratch);
+      continue;
+    }
+    for (const auto& w : fast.words()) push_token(out, scratch, text, w.first, w.second);
+  }
   return out;
 }
 

@@ -1,6 +1,7 @@
 // tests/fingerprint/fingerprint_test.cpp: segmentation, normalisation, shingles and sampling.
 #include <catch2/catch.hpp>
 
+#include <cctype>
 #include <random>
 #include <set>
 
@@ -114,5 +115,79 @@ TEST_CASE("tokenize survives arbitrary valid UTF-8 and empty input", "[fingerpri
       CHECK(t.end <= s.size());
       last = t.end;
     }
+  }
+}
+
+namespace {
+void require_same_tokens(std::string_view text, const std::string& what) {
+  const auto fast = tokenize(text);
+  const auto ref = tokenize_icu(text);
+  std::size_t i = 0;
+  while (i < fast.size() && i < ref.size() && fast[i].start == ref[i].start && fast[i].end == ref[i].end &&
+         fast[i].hash == ref[i].hash)
+    ++i;
+  if (i < fast.size() || i < ref.size()) {
+    const auto at = i < ref.size() ? ref[i].start : (i < fast.size() ? fast[i].start : 0);
+    const auto from = at > 40 ? at - 40 : 0;
+    FAIL(what << ": fast and ICU tokens differ at token " << i << " (fast " << fast.size() << ", icu "
+              << ref.size() << " tokens) near: [" << std::string(text.substr(from, 80)) << "]"
+              << (i < fast.size() ? " fast=" + std::string(text.substr(fast[i].start, fast[i].end - fast[i].start)) : "")
+              << (i < ref.size() ? " icu=" + std::string(text.substr(ref[i].start, ref[i].end - ref[i].start)) : ""));
+  }
+}
+}  // namespace
+
+TEST_CASE("the fast segmenter gives exactly ICU's tokens on every corpus text", "[fingerprint]") {
+  for (const char* rel : {"fixtures/works/alice-excerpt.txt", "fixtures/works/pride-excerpt.txt",
+                          "fixtures/works/chekhov-excerpt.txt", "fixtures/filler/moby-excerpt.txt"}) {
+    require_same_tokens(*read_file(test::source_dir() / rel), rel);
+  }
+  PROV_REQUIRE_SHARED(texts, "texts");
+  std::size_t n = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(texts)) {
+    if (!e.is_regular_file()) continue;
+    auto bytes = read_file(e.path());
+    REQUIRE(bytes.ok());
+    std::string s = *bytes;
+    if (s.rfind("\xEF\xBB\xBF", 0) == 0) s.erase(0, 3);
+    require_same_tokens(s, e.path().string());
+    ++n;
+  }
+  CHECK(n >= 30);
+}
+
+TEST_CASE("the fast segmenter agrees with ICU on random mixes of tricky characters", "[fingerprint]") {
+  // Letters, digits and every class the rules treat specially, in random order.
+  std::vector<std::string> alphabet = {
+      "a", "Z", "e", "7", "0", ".", ",", ";", ":", "'", "\"", "_", "-", "!", "?", "(", " ", "\n",
+      "\xC3\xA9",      // é
+      "e\xCC\x81",     // e + combining acute
+      "\xC2\xAD",      // soft hyphen (Format)
+      "\xC2\xA0",      // NBSP
+      "\xE2\x80\x99",  // right single quote (MidNumLet)
+      "\xE2\x80\x9C",  // left double quote
+      "\xE2\x80\x94",  // em dash
+      "\xE2\x80\xA6",  // ellipsis
+      "\xC2\xB7",      // middle dot (MidLetter)
+      "\xD0\xB6",      // Cyrillic zhe
+      "\xCE\xB1",      // Greek alpha
+      "\xD8\xB9",      // Arabic ain
+      "\xD9\xA3",      // Arabic-Indic digit three
+      "\xD7\x90",      // Hebrew alef (ICU path)
+      "\xE6\x97\xA5",  // Han (ICU path)
+      "\xE3\x82\xAB",  // Katakana (ICU path)
+      "\xF0\x9F\x98\x80",  // emoji (ICU path)
+      "\xE2\x80\x8D",  // ZWJ (ICU path)
+      "\xC2\xA9",      // copyright sign (Extended_Pictographic)
+      "\xEF\xAC\x81",  // fi ligature
+  };
+  for (char c = '!'; c <= '~'; ++c)
+    if (!std::isalnum(static_cast<unsigned char>(c))) alphabet.emplace_back(1, c);
+  std::mt19937_64 rng(20261128);
+  for (int round = 0; round < 3000; ++round) {
+    std::string s;
+    const int len = 1 + static_cast<int>(rng() % 24);
+    for (int i = 0; i < len; ++i) s += alphabet[rng() % alphabet.size()];
+    require_same_tokens(s, "random");
   }
 }
