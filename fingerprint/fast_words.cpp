@@ -66,6 +66,22 @@ const Tables& tables() {
 bool letter(std::uint8_t c) { return c == kLetter; }
 bool mid_letter(std::uint8_t c) { return c == kMidLetter || c == kMidNumLetQ; }
 bool mid_num(std::uint8_t c) { return c == kMidNum || c == kMidNumLetQ; }
+bool wordish(std::uint8_t c) { return c == kLetter || c == kNumeric; }
+
+// No break between a and b? `before` is the class before a, `after` the class after b
+// (kOther at the edges of the run).
+bool joins(std::uint8_t before, std::uint8_t a, std::uint8_t b, std::uint8_t after) {
+  return (letter(a) && letter(b))                                          // WB5
+         || (letter(a) && mid_letter(b) && letter(after))                  // WB6
+         || (mid_letter(a) && letter(b) && letter(before))                 // WB7
+         || (a == kNumeric && b == kNumeric)                               // WB8
+         || (letter(a) && b == kNumeric)                                   // WB9
+         || (a == kNumeric && letter(b))                                   // WB10
+         || (mid_num(a) && b == kNumeric && before == kNumeric)            // WB11
+         || (a == kNumeric && mid_num(b) && after == kNumeric)             // WB12
+         || ((letter(a) || a == kNumeric || a == kExtendNumLet) && b == kExtendNumLet)  // WB13a
+         || (a == kExtendNumLet && (letter(b) || b == kNumeric));         // WB13b
+}
 
 }  // namespace
 
@@ -107,32 +123,39 @@ bool FastWords::segment(std::string_view text, std::size_t s, std::size_t e) {
   const std::size_t n = chars_.size();
   const auto cls_at = [&](std::size_t k) { return k < n ? chars_[k].cls : std::uint8_t{kOther}; };
   std::size_t seg = 0;
-  bool has_word = letter(chars_[0].cls) || chars_[0].cls == kNumeric;
-  for (std::size_t k = 0; k + 1 <= n; ++k) {
-    bool join = false;
-    if (k + 1 < n) {
-      const std::uint8_t a = chars_[k].cls, b = chars_[k + 1].cls;
-      const std::uint8_t before = k > 0 ? chars_[k - 1].cls : std::uint8_t{kOther};
-      join = (letter(a) && letter(b))                                          // WB5
-             || (letter(a) && mid_letter(b) && letter(cls_at(k + 2)))         // WB6
-             || (mid_letter(a) && letter(b) && letter(before))                // WB7
-             || (a == kNumeric && b == kNumeric)                              // WB8
-             || (letter(a) && b == kNumeric)                                  // WB9
-             || (a == kNumeric && letter(b))                                  // WB10
-             || (mid_num(a) && b == kNumeric && before == kNumeric)           // WB11
-             || (a == kNumeric && mid_num(b) && cls_at(k + 2) == kNumeric)    // WB12
-             || ((letter(a) || a == kNumeric || a == kExtendNumLet) && b == kExtendNumLet)  // WB13a
-             || (a == kExtendNumLet && (letter(b) || b == kNumeric));        // WB13b
-    }
-    if (join) {
-      has_word |= letter(chars_[k + 1].cls) || chars_[k + 1].cls == kNumeric;
+  bool has_word = wordish(chars_[0].cls);
+  for (std::size_t k = 0; k < n; ++k) {
+    if (k + 1 < n && joins(k > 0 ? chars_[k - 1].cls : std::uint8_t{kOther}, chars_[k].cls,
+                           chars_[k + 1].cls, cls_at(k + 2))) {
+      has_word |= wordish(chars_[k + 1].cls);
       continue;
     }
     if (has_word) words_.emplace_back(chars_[seg].start, chars_[k].end);
     seg = k + 1;
-    if (seg < n) has_word = letter(chars_[seg].cls) || chars_[seg].cls == kNumeric;
+    if (seg < n) has_word = wordish(chars_[seg].cls);
   }
   return true;
+}
+
+void FastWords::segment_ascii(std::string_view text, std::size_t s, std::size_t e) {
+  const auto& low = tables().low;
+  words_.clear();
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const auto cls = [&](std::size_t k) { return (k >= s && k < e) ? low[p[k]] : std::uint8_t{kOther}; };
+  std::size_t seg = s;
+  bool has_word = wordish(cls(s));
+  std::uint8_t before = kOther, a = cls(s), b = cls(s + 1);
+  for (std::size_t k = s; k < e; ++k) {
+    const std::uint8_t after = cls(k + 2);
+    if (k + 1 < e && joins(before, a, b, after)) {
+      has_word |= wordish(b);
+    } else {
+      if (has_word) words_.emplace_back(seg, k + 1);
+      seg = k + 1;
+      has_word = wordish(b);
+    }
+    before = a, a = b, b = after;
+  }
 }
 
 }  // namespace prov::fingerprint::detail

@@ -95,6 +95,27 @@ void push_token(std::vector<Token>& out, std::string& scratch, std::string_view 
                       XXH3_64bits(scratch.data(), scratch.size())});
 }
 
+// push_token() for a word known to be ASCII: lower-case letters and digits into a stack buffer.
+void push_ascii_token(std::vector<Token>& out, std::string_view text, std::size_t s, std::size_t e) {
+  char buf[128];
+  std::size_t n = 0;
+  if (e - s > sizeof buf) {
+    std::string scratch;
+    push_token(out, scratch, text, s, e);
+    return;
+  }
+  for (std::size_t k = s; k < e; ++k) {
+    const auto c = static_cast<unsigned char>(text[k]);
+    if (c >= 'A' && c <= 'Z') {
+      buf[n++] = static_cast<char>(c + 32);
+    } else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+      buf[n++] = static_cast<char>(c);
+    }
+  }
+  if (n == 0) return;
+  out.push_back(Token{static_cast<std::uint32_t>(s), static_cast<std::uint32_t>(e), XXH3_64bits(buf, n)});
+}
+
 }  // namespace
 
 std::string normalize_word(std::string_view word) {
@@ -169,6 +190,13 @@ std::vector<Token> tokenize(std::string_view text) {
     const std::size_t rs = i;
     while (i < n && !is_space(static_cast<unsigned char>(text[i]))) ++i;
     if (i == rs) break;
+    bool ascii = true;
+    for (std::size_t k = rs; k < i && ascii; ++k) ascii = static_cast<unsigned char>(text[k]) < 0x80 && text[k] != '@';
+    if (ascii) {
+      fast.segment_ascii(text, rs, i);
+      for (const auto& w : fast.words()) push_ascii_token(out, text, w.first, w.second);
+      continue;
+    }
     if (!fast.segment(text, rs, i)) {
       icu_segment(text, rs, i, out, scratch);
       continue;

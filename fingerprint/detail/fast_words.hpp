@@ -16,6 +16,9 @@ class FastWords {
   // words() holds the byte ranges of the segments that contain a letter or digit.
   bool segment(std::string_view text, std::size_t s, std::size_t e);
   const std::vector<std::pair<std::size_t, std::size_t>>& words() const { return words_; }
+  // The same for a run known to be pure ASCII without '@' (no table decoding, no per-char
+  // records): the common case in English text.
+  void segment_ascii(std::string_view text, std::size_t s, std::size_t e);
 
  private:
   struct Char {
