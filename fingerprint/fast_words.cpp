@@ -138,23 +138,38 @@ bool FastWords::segment(std::string_view text, std::size_t s, std::size_t e) {
 }
 
 void FastWords::segment_ascii(std::string_view text, std::size_t s, std::size_t e) {
+  // Letters, digits and '_' always join each other (WB5, WB8-10, WB13a/b); a MidLetter or
+  // MidNum character joins only between two letters (WB6/7) or two digits (WB11/12); anything
+  // else breaks. So a word is a maximal [alnum_] stretch, extended over such mid characters.
   const auto& low = tables().low;
   words_.clear();
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  const auto cls = [&](std::size_t k) { return (k >= s && k < e) ? low[p[k]] : std::uint8_t{kOther}; };
-  std::size_t seg = s;
-  bool has_word = wordish(cls(s));
-  std::uint8_t before = kOther, a = cls(s), b = cls(s + 1);
-  for (std::size_t k = s; k < e; ++k) {
-    const std::uint8_t after = cls(k + 2);
-    if (k + 1 < e && joins(before, a, b, after)) {
-      has_word |= wordish(b);
-    } else {
-      if (has_word) words_.emplace_back(seg, k + 1);
-      seg = k + 1;
-      has_word = wordish(b);
+  const auto chain = [](std::uint8_t c) { return c == kLetter || c == kNumeric || c == kExtendNumLet; };
+  std::size_t k = s;
+  while (k < e) {
+    std::uint8_t c = low[p[k]];
+    if (!chain(c)) {
+      ++k;
+      continue;
     }
-    before = a, a = b, b = after;
+    const std::size_t start = k;
+    bool has_word = false;
+    for (;;) {
+      while (k < e && chain(c = low[p[k]])) {
+        has_word |= c != kExtendNumLet;
+        ++k;
+      }
+      if (k + 1 < e) {
+        const std::uint8_t m = low[p[k]], prev = low[p[k - 1]], next = low[p[k + 1]];
+        if ((letter(prev) && mid_letter(m) && letter(next)) ||
+            (prev == kNumeric && mid_num(m) && next == kNumeric)) {
+          ++k;
+          continue;
+        }
+      }
+      break;
+    }
+    if (has_word) words_.emplace_back(start, k);
   }
 }
 
