@@ -31,6 +31,10 @@ struct MatchParams {
   std::uint32_t chain_gap = 300;      // tokens between hits that still chain
   std::uint32_t max_postings = 1000;  // a shingle in more places than this is ignored as common
   std::uint32_t rare_postings = 8;    // a lone hit is verified only if its shingle is this rare
+  // A passage most of whose seeds are shingles found in at least this many distinct works
+  // (licence headers, copyright pages, stock epigraphs) is flagged "boilerplate": listed, but
+  // not counted as evidence of any one work (not in coverage).
+  std::uint32_t boilerplate_works = 5;
 };
 
 struct Match {
@@ -47,6 +51,8 @@ struct Match {
   std::uint32_t words = 0;         // document-side tokens in the passage
   double score = 0;                // share of aligned tokens that agree, in [0, 1]
   bool text_repaired = false;
+  bool boilerplate = false;        // flags: "boilerplate" (see MatchParams::boilerplate_works)
+  bool allowed = false;            // flags: "allowed" (the work is on the scan's allowlist)
   std::string finding_id;          // stable: hash of work_id, shard SHA-256, doc_id, doc_start
 };
 
@@ -57,8 +63,10 @@ struct WorkCoverage {
   std::uint64_t matched_words = 0;  // work tokens inside the union of matched ranges
   std::uint64_t total_words = 0;
   double coverage = 0;              // matched_words / total_words
-  std::uint64_t passages = 0;
-  std::uint64_t documents = 0;      // distinct documents with at least one passage
+  std::uint64_t passages = 0;       // evidence passages (not boilerplate)
+  std::uint64_t documents = 0;      // distinct documents with at least one such passage
+  std::uint64_t boilerplate_passages = 0;  // listed in matches.jsonl, not counted above
+  bool allowed = false;             // on the allowlist: reported, kept out of verdicts
 };
 
 struct Progress {
@@ -77,6 +85,7 @@ struct ScanOptions {
   std::uint64_t work_cache_bytes = 1ull << 30;  // tokenized works kept for verification
   bool in_memory_postings = true;    // load the posting table first (false: probe RocksDB)
   std::function<void(const Progress&)> progress;  // called from the reader thread, may be empty
+  std::vector<std::string> allowed_works;  // work ids (= SHA-256) kept out of verdicts
 };
 
 struct ScanResult {
@@ -88,6 +97,7 @@ struct ScanResult {
   std::vector<ingest::ShardStats> shards;  // in command-line order
   std::vector<Match> matches;              // sorted (shard, record, doc_start, work_id)
   std::vector<WorkCoverage> works;         // matched works, by matched_words desc, then work_id
+  std::vector<std::string> allowed_works;  // sorted
   std::vector<Error> errors;               // skipped records and unreadable shards
   std::uint64_t records = 0;
   std::uint64_t documents_matched = 0;
@@ -105,6 +115,8 @@ struct Passage {
   std::uint64_t doc_start = 0, doc_end = 0;
   std::uint64_t work_start = 0, work_end = 0;
   std::uint32_t matched = 0, columns = 0;      // agreeing tokens, aligned columns
+  std::uint32_t seeds = 0, common_seeds = 0;   // seeds inside it; of those, boilerplate shingles
+  bool boilerplate = false;
 };
 
 // Matches one document against the index. Thread-safe; `cache` may be shared by threads.

@@ -78,6 +78,7 @@ namespace {
 struct Hit {
   std::uint32_t d = 0, w = 0;
   std::uint32_t occurrences = 0;  // postings of this shingle in the whole index
+  std::uint32_t works = 0;        // distinct works holding it
 };
 
 struct Chain {
@@ -142,7 +143,9 @@ Result<std::vector<Passage>> match_document(const index::Index& index, std::stri
     const auto& list = postings[i];
     if (list.empty() || list.size() > params.max_postings) continue;
     const auto occ = static_cast<std::uint32_t>(list.size());
-    for (const auto& p : list) by_work[p.work].push_back(Hit{samples[i].pos, p.pos, occ});
+    std::uint32_t distinct = 0;  // postings are sorted by work
+    for (std::size_t j = 0; j < list.size(); ++j) distinct += (j == 0 || list[j].work != list[j - 1].work);
+    for (const auto& p : list) by_work[p.work].push_back(Hit{samples[i].pos, p.pos, occ, distinct});
   }
   if (by_work.empty()) return out;
 
@@ -213,6 +216,12 @@ Result<std::vector<Passage>> match_document(const index::Index& index, std::stri
         p.work_end = entry->tokens[s.w1 - 1].end;
         p.matched = s.matched;
         p.columns = s.columns;
+        for (const Hit& h : c.hits) {
+          if (h.d < s.d0 || h.d >= s.d1) continue;
+          ++p.seeds;
+          p.common_seeds += h.works >= params.boilerplate_works;
+        }
+        p.boilerplate = p.seeds > 0 && 2 * p.common_seeds >= p.seeds;
         found.push_back(p);
       }
     }

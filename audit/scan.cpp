@@ -89,6 +89,10 @@ Result<ScanResult> scan(const index::Index& index, const ScanOptions& options) {
   result.fingerprint = index.params();
   result.match = options.match;
   result.shard_options = options.shard;
+  result.allowed_works = options.allowed_works;
+  std::sort(result.allowed_works.begin(), result.allowed_works.end());
+  result.allowed_works.erase(std::unique(result.allowed_works.begin(), result.allowed_works.end()),
+                             result.allowed_works.end());
   result.shards.resize(options.shards.size());
   for (std::size_t i = 0; i < options.shards.size(); ++i) result.shards[i].path = options.shards[i];
 
@@ -221,6 +225,8 @@ Result<ScanResult> scan(const index::Index& index, const ScanOptions& options) {
       x.words = m.p.doc_tok_end - m.p.doc_tok_start;
       x.score = m.p.columns ? static_cast<double>(m.p.matched) / m.p.columns : 0.0;
       x.text_repaired = m.text_repaired;
+      x.boilerplate = m.p.boilerplate;
+      x.allowed = std::binary_search(result.allowed_works.begin(), result.allowed_works.end(), x.work_id);
       matches.push_back(std::move(x));
     }
     list.clear();
@@ -243,6 +249,7 @@ Result<ScanResult> scan(const index::Index& index, const ScanOptions& options) {
     std::vector<std::pair<std::uint32_t, std::uint32_t>> ranges;
     std::set<std::pair<std::size_t, std::uint64_t>> docs;
     std::uint64_t passages = 0;
+    std::uint64_t boilerplate = 0;
   };
   std::map<std::string, Acc> acc;
   std::map<std::string, const index::WorkRecord*> by_id;
@@ -250,6 +257,10 @@ Result<ScanResult> scan(const index::Index& index, const ScanOptions& options) {
   std::set<std::pair<std::size_t, std::uint64_t>> matched_docs;
   for (const auto& m : matches) {
     auto& a = acc[m.work_id];
+    if (m.boilerplate) {  // listed, but no evidence of this work
+      ++a.boilerplate;
+      continue;
+    }
     a.ranges.emplace_back(m.work_tok_start, m.work_tok_end);
     a.docs.emplace(m.shard_index, m.record);
     ++a.passages;
@@ -280,6 +291,8 @@ Result<ScanResult> scan(const index::Index& index, const ScanOptions& options) {
     c.coverage = r.words ? static_cast<double>(covered) / static_cast<double>(r.words) : 0.0;
     c.passages = a.passages;
     c.documents = a.docs.size();
+    c.boilerplate_passages = a.boilerplate;
+    c.allowed = std::binary_search(result.allowed_works.begin(), result.allowed_works.end(), id);
     result.works.push_back(std::move(c));
   }
   std::sort(result.works.begin(), result.works.end(), [](const WorkCoverage& a, const WorkCoverage& b) {

@@ -4,6 +4,7 @@
 #include "audit/audit.hpp"
 #include "cli/commands.hpp"
 #include "cli/progress.hpp"
+#include "common/file_io.hpp"
 #include "index/index.hpp"
 #include "reports/reports.hpp"
 
@@ -18,8 +19,36 @@ struct ScanArgs {
   std::string text_field = "text";
   std::string id_field = "id";
   std::uint32_t min_words = 25;
+  std::string allow_file;
   bool quiet = false;
 };
+
+// An allowlist file: one work id (SHA-256, 64 hex digits) a line; '#' starts a comment.
+Result<std::vector<std::string>> read_allowlist(const std::string& path) {
+  auto text = read_file(path, 64u << 20);
+  if (!text) return std::move(text).error();
+  std::vector<std::string> ids;
+  std::size_t line_no = 0, pos = 0;
+  while (pos < text->size()) {
+    std::size_t nl = text->find('\n', pos);
+    if (nl == std::string::npos) nl = text->size();
+    std::string line = text->substr(pos, nl - pos);
+    pos = nl + 1;
+    ++line_no;
+    if (auto h = line.find('#'); h != std::string::npos) line.resize(h);
+    line.erase(0, line.find_first_not_of(" \t\r"));
+    line.erase(line.find_last_not_of(" \t\r") + 1);
+    if (line.empty()) continue;
+    const bool hex = line.size() == 64 && line.find_first_not_of("0123456789abcdef") == std::string::npos;
+    if (!hex) {
+      Error e = make_error(Errc::kUsage, "not a work id (64 lowercase hex digits): " + line, path);
+      e.line = line_no;
+      return e;
+    }
+    ids.push_back(line);
+  }
+  return ids;
+}
 
 int run_scan(const ScanArgs& a) {
   auto idx = index::Index::open_read_only(a.index);
@@ -30,6 +59,11 @@ int run_scan(const ScanArgs& a) {
   opt.shard.id_field = a.id_field;
   opt.match.min_words = a.min_words;
   opt.threads = a.threads;
+  if (!a.allow_file.empty()) {
+    auto ids = read_allowlist(a.allow_file);
+    if (!ids) return fail(ids.error());
+    opt.allowed_works = std::move(ids).value();
+  }
   ProgressLine progress(stderr_is_terminal() && !a.quiet);
   opt.progress = [&](const audit::Progress& p) {
     progress.update("shard " + std::to_string(p.shard_index + 1) + "/" + std::to_string(a.shards.size()) +
@@ -73,6 +107,9 @@ void register_scan(CLI::App& app, int& exit_code) {
   cmd->add_option("--id-field", args->id_field, "JSON field with the id; dotted for nested (default id)");
   cmd->add_option("--min-words", args->min_words, "Shortest passage reported, in words (default 25)")
       ->check(CLI::Range(5, 1000000));
+  cmd->add_option("--allow", args->allow_file,
+                  "File of work ids (one a line, # comments) that are licensed or public domain:\n"
+                  "their passages are reported with the flag \"allowed\" and kept out of verdicts");
   cmd->add_flag("--quiet,-q", args->quiet, "No progress line");
   cmd->callback([args, &exit_code] { exit_code = run_scan(*args); });
 }

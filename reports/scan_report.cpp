@@ -25,7 +25,10 @@ std::string match_line(const audit::Match& m) {
       .field("work_end", m.work_end)
       .field("words", static_cast<std::uint64_t>(m.words))
       .field("score", m.score);
-  w.key("flags").begin_array().end_array();
+  w.key("flags").begin_array();
+  if (m.boilerplate) w.value("boilerplate");
+  if (m.allowed) w.value("allowed");
+  w.end_array();
   if (m.text_repaired) w.field("text_repaired", true);
   w.end_object();
   return w.take();
@@ -70,7 +73,9 @@ std::string summary_json(const audit::ScanResult& r) {
       .field("chain_gap", r.match.chain_gap)
       .field("max_postings", r.match.max_postings)
       .field("rare_postings", r.match.rare_postings)
+      .field("boilerplate_works", r.match.boilerplate_works)
       .end_object();
+  w.field_strings("allowed_works", r.allowed_works);
   w.key("shard")
       .begin_object()
       .field("text_field", r.shard_options.text_field)
@@ -108,6 +113,8 @@ std::string summary_json(const audit::ScanResult& r) {
         .field("coverage", c.coverage)
         .field("passages", c.passages)
         .field("documents", c.documents)
+        .field("boilerplate_passages", c.boilerplate_passages)
+        .field("allowed", c.allowed)
         .end_object();
   }
   w.end_array();

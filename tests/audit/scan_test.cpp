@@ -261,3 +261,64 @@ TEST_CASE("an unreadable shard is reported and the other shards are scanned", "[
   CHECK(res->matches[0].doc_start == 0);
   CHECK(res->matches[0].doc_end == sp.end - sp.start);
 }
+
+TEST_CASE("text shared by many works is flagged boilerplate; allowlisted works are flagged allowed",
+          "[audit]") {
+  test::TempDir dir("boilerplate");
+  const std::string licence =
+      "This eBook is for the use of anyone anywhere at no cost and with almost no restrictions "
+      "whatsoever. You may copy it, give it away or re-use it under the terms of the Licence "
+      "included with this eBook or online, and you must keep this notice intact in every copy, "
+      "together with the name of the archive that distributed it to you in the first place.";
+  const std::string moby = *read_file(test::source_dir() / "fixtures/filler/moby-excerpt.txt");
+  const auto toks = fingerprint::tokenize(moby);
+  const std::size_t per = toks.size() / 7;
+  std::vector<std::string> parts;
+  for (int i = 0; i < 6; ++i) {
+    const std::size_t a = static_cast<std::size_t>(i) * per, b = a + per - 1;
+    parts.push_back(moby.substr(toks[a].start, toks[b].end - toks[a].start));
+    test::write_bytes(dir / "works" / ("w" + std::to_string(i) + ".txt"), parts.back() + "\n\n" + licence + "\n");
+  }
+  {
+    auto w = index::Index::open_for_write(dir / "idx", fingerprint::Params{});
+    REQUIRE(w.ok());
+    REQUIRE(index::ingest_paths(**w, {(dir / "works").string()}).ok());
+  }
+  auto idx = index::Index::open_read_only(dir / "idx");
+  REQUIRE(idx.ok());
+  // One document: the licence, then 60 words that only work 3 holds.
+  const auto p3 = fingerprint::tokenize(parts[3]);
+  const std::string own = parts[3].substr(p3[100].start, p3[159].end - p3[100].start);
+  JsonWriter jw;
+  jw.begin_object().field("text", "zzz qqq " + licence + " xxx jjj " + own + " kkk").end_object();
+  const auto shard = (dir / "s.jsonl").string();
+  test::write_bytes(shard, jw.str() + "\n");
+  audit::ScanOptions opt;
+  opt.shards = {shard};
+  auto res = audit::scan(**idx, opt);
+  REQUIRE(res.ok());
+  REQUIRE(res->matches.size() == 7);  // the licence in each of 6 works, and work 3's own text
+  std::size_t flagged = 0;
+  std::string own_id;
+  for (const auto& m : res->matches) {
+    flagged += m.boilerplate;
+    if (!m.boilerplate) own_id = m.work_id;
+  }
+  CHECK(flagged == 6);
+  // Coverage counts only the evidence: work 3's 60 words, none of the licence.
+  REQUIRE(res->works.size() == 6);
+  CHECK(res->works[0].work_id == own_id);
+  CHECK(res->works[0].matched_words == 60);
+  CHECK(res->works[0].passages == 1);
+  CHECK(res->works[0].boilerplate_passages == 1);
+  for (std::size_t i = 1; i < res->works.size(); ++i) {
+    CHECK(res->works[i].matched_words == 0);
+    CHECK(res->works[i].boilerplate_passages == 1);
+  }
+
+  opt.allowed_works = {own_id};
+  res = audit::scan(**idx, opt);
+  REQUIRE(res.ok());
+  for (const auto& m : res->matches) CHECK(m.allowed == (m.work_id == own_id));
+  CHECK(res->works[0].allowed);
+}
