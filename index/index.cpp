@@ -113,6 +113,9 @@ std::string record_json(const WorkRecord& r) {
       .field("title", r.title)
       .field_strings("authors", r.authors)
       .field("language", r.language)
+      .field("publisher", r.publisher)
+      .field("date", r.date)
+      .field_strings("isbns", r.isbns)
       .field("encoding", r.encoding)
       .field("source_bytes", r.source_bytes)
       .field("text_bytes", r.text_bytes)
@@ -156,6 +159,9 @@ Result<WorkRecord> parse_record(std::uint32_t num, const std::string& json) {
   r.title = str("title");
   r.authors = string_array(d["authors"].value_unsafe());
   r.language = str("language");
+  r.publisher = str("publisher");
+  r.date = str("date");
+  r.isbns = string_array(d["isbns"].value_unsafe());
   r.encoding = str("encoding");
   r.source_bytes = u64("source_bytes");
   r.text_bytes = u64("text_bytes");
@@ -452,6 +458,9 @@ Result<AddOutcome> Index::add_book(const ingest::Book& book) {
   r.title = book.title;
   r.authors = book.authors;
   r.language = book.language;
+  r.publisher = book.publisher;
+  r.date = book.date;
+  r.isbns = book.isbns;
   r.encoding = book.encoding;
   r.source_bytes = book.source_bytes;
   r.text_bytes = book.text.size();

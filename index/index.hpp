@@ -37,6 +37,9 @@ struct WorkRecord {
   std::string title;
   std::vector<std::string> authors;
   std::string language;
+  std::string publisher;
+  std::string date;                 // publication date as the file declares it
+  std::vector<std::string> isbns;   // ISBN-13 digits, checksum-valid
   std::string encoding;
   std::uint64_t source_bytes = 0;
   std::uint64_t text_bytes = 0;
@@ -127,7 +130,8 @@ struct IngestOptions {
 };
 
 struct IngestedFile {
-  std::string path;      // as found (a directory argument's files are sorted by path)
+  std::string path;      // as found (a directory argument's files are sorted by path);
+                         // an archive member is "archive.zip!dir/member.epub"
   std::string work_id;   // empty if the file failed
   AddOutcome outcome = AddOutcome::kUnchanged;
   std::uint64_t words = 0;
@@ -140,11 +144,13 @@ struct IngestReport {
   std::uint64_t added = 0, new_paths = 0, unchanged = 0, reextracted = 0;
 };
 
-// Expands directories (recursively, sorted, books only by extension; explicit files are
-// always tried), reads books in parallel and commits them to the index in input order, so
+// Expands directories (recursively, sorted, books and archives only by extension; explicit
+// files are always tried), reads books in parallel (ingest::read_books: an archive gives one
+// work per member book, in member order) and commits them to the index in input order, so
 // "first path seen" and work numbering do not depend on thread timing. A file whose bytes are
 // already indexed by the current extractor is not re-extracted. One bad file never stops the
-// run: it is reported in IngestReport::errors. Fails only if the index itself fails.
+// run: it is reported in IngestReport::errors (an archive member's error names the member).
+// Fails only if the index itself fails.
 Result<IngestReport> ingest_paths(Index& index, const std::vector<std::string>& paths,
                                   const IngestOptions& options = {});
 

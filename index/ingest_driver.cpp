@@ -1,15 +1,20 @@
 // index/ingest_driver.cpp: bulk ingest: walk, read in parallel, commit in input order.
 //
-// Workers take files by position, hash and (if needed) extract them; the committing thread
-// (the caller's) adds them to the index strictly in input order through a small reorder
-// window, so the first path seen and the work numbering never depend on timing, and at most
-// `window` extracted books are held in memory at once.
+// Workers take files by position and hand them to ingest::read_books(), which hashes each
+// work (a book file, or every book member of an archive), asks us whether the index already
+// holds it by the current extractor (then it is not extracted), and reads the rest, in a
+// child process when the limits ask for isolation. The committing thread (the caller's) adds
+// the works to the index strictly in input order, and an archive's members in member order,
+// through a small reorder window, so the first path seen and the work numbering never depend
+// on timing. Memory: at most `window` files are in flight, and each holds at most
+// kQueuedWorks extracted works waiting for the committer (an archive of 10,000 books streams).
 #include <sched.h>
 
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <deque>
 #include <optional>
 #include <thread>
 
@@ -34,11 +39,14 @@ struct Input {
   std::uint64_t bytes = 0;
 };
 
+// Extracted works of one file waiting for the committer, per file.
+constexpr std::size_t kQueuedWorks = 4;
+
+// The works of one input file, in order, as the worker produces them. A Book with
+// extracted == false is one the index already holds (only its path may be new).
 struct Slot {
-  bool ready = false;
-  std::optional<Result<ingest::Book>> book;  // empty when the work was already indexed
-  std::string sha256;                         // set when skipped without extraction
-  std::optional<Error> error;
+  std::deque<Result<ingest::Book>> works;
+  bool done = false;
 };
 
 }  // namespace
@@ -84,6 +92,14 @@ Result<IngestReport> ingest_paths(Index& index, const std::vector<std::string>& 
   std::size_t committed = 0;
   std::atomic<std::size_t> next{0};
 
+  auto push = [&](std::size_t i, Result<ingest::Book> r) {
+    std::unique_lock lock(mu);
+    // Waits while this file's queue is full. No deadlock: the committer drains the earliest
+    // unfinished file, whose worker is another thread that is never waiting on a later file.
+    cv_window.wait(lock, [&] { return slots[i].works.size() < kQueuedWorks; });
+    slots[i].works.push_back(std::move(r));
+    cv_ready.notify_all();
+  };
   auto work = [&] {
     for (;;) {
       const std::size_t i = next.fetch_add(1);
@@ -92,24 +108,21 @@ Result<IngestReport> ingest_paths(Index& index, const std::vector<std::string>& 
         std::unique_lock lock(mu);
         cv_window.wait(lock, [&] { return i < committed + window; });
       }
-      Slot s;
       auto bytes = read_file(inputs[i].path, options.limits.max_file_bytes);
       if (!bytes) {
-        s.error = std::move(bytes).error();
+        push(i, std::move(bytes).error());
       } else {
-        const std::string sha = sha256_hex(*bytes);
-        const std::string format = ingest::detect_book_format(
-            inputs[i].path, std::string_view(*bytes).substr(0, 4096));
-        auto existing = index.find(sha);
-        if (existing && !format.empty() && existing->extractor == ingest::extractor_for(format)) {
-          s.sha256 = sha;
-        } else {
-          s.book = ingest::read_book_bytes(inputs[i].path, std::move(bytes).value(), options.limits);
-        }
+        auto wanted = [&](const ingest::Book& id) {
+          auto existing = index.find(id.sha256);
+          return !(existing && existing->extractor == id.extractor);
+        };
+        Status whole = ingest::read_books(
+            inputs[i].path, std::move(bytes).value(), options.limits,
+            [&](Result<ingest::Book> r) { push(i, std::move(r)); }, wanted);
+        if (!whole) push(i, std::move(whole).error());
       }
       std::lock_guard lock(mu);
-      s.ready = true;
-      slots[i] = std::move(s);
+      slots[i].done = true;
       cv_ready.notify_all();
     }
   };
@@ -118,56 +131,48 @@ Result<IngestReport> ingest_paths(Index& index, const std::vector<std::string>& 
 
   std::uint64_t bytes_done = 0;
   std::optional<Error> fatal;
-  for (std::size_t i = 0; i < inputs.size(); ++i) {
-    Slot s;
-    {
-      std::unique_lock lock(mu);
-      cv_ready.wait(lock, [&] { return slots[i].ready; });
-      s = std::move(slots[i]);
-      slots[i] = Slot{};
+  auto commit = [&](Result<ingest::Book> r, const std::string& file) {
+    if (!r) {
+      report.errors.push_back(std::move(r).error().with_path(file));
+      return;
     }
+    ingest::Book& b = *r;
     IngestedFile f;
-    f.path = inputs[i].path;
-    if (!fatal) {
-      if (s.error) {
-        report.errors.push_back(std::move(*s.error).with_path(f.path));
-      } else if (s.book && !*s.book) {
-        report.errors.push_back(std::move(*s.book).error().with_path(f.path));
-      } else {
-        Result<AddOutcome> outcome = AddOutcome::kUnchanged;
-        if (s.book) {
-          ingest::Book& b = s.book->value();
-          b.path = f.path;
-          f.warnings = b.warnings;
-          outcome = index.add_book(b);
-          f.work_id = b.sha256;
-        } else {
-          // Already indexed by this extractor: only the path may be new.
-          ingest::Book stub;
-          auto rec = index.find(s.sha256);
-          stub.sha256 = s.sha256;
-          stub.path = f.path;
-          stub.extractor = rec ? rec->extractor : std::string();
-          outcome = index.add_book(stub);
-          f.work_id = s.sha256;
-        }
-        if (!outcome) {
-          fatal = std::move(outcome).error();
-        } else {
-          f.outcome = *outcome;
-          if (auto rec = index.find(f.work_id)) f.words = rec->words;
-          switch (*outcome) {
-            case AddOutcome::kAdded: ++report.added; break;
-            case AddOutcome::kNewPath: ++report.new_paths; break;
-            case AddOutcome::kUnchanged: ++report.unchanged; break;
-            case AddOutcome::kReextracted: ++report.reextracted; break;
-          }
-          report.files.push_back(std::move(f));
-        }
+    f.path = b.path;
+    f.work_id = b.sha256;
+    f.warnings = b.warnings;
+    // An unextracted Book carries the identity only: add_book records a new path, if any.
+    Result<AddOutcome> outcome = index.add_book(b);
+    if (!outcome) {
+      fatal = std::move(outcome).error();
+      return;
+    }
+    f.outcome = *outcome;
+    if (auto rec = index.find(f.work_id)) f.words = rec->words;
+    switch (*outcome) {
+      case AddOutcome::kAdded: ++report.added; break;
+      case AddOutcome::kNewPath: ++report.new_paths; break;
+      case AddOutcome::kUnchanged: ++report.unchanged; break;
+      case AddOutcome::kReextracted: ++report.reextracted; break;
+    }
+    report.files.push_back(std::move(f));
+  };
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    for (;;) {
+      std::optional<Result<ingest::Book>> r;
+      {
+        std::unique_lock lock(mu);
+        cv_ready.wait(lock, [&] { return !slots[i].works.empty() || slots[i].done; });
+        if (slots[i].works.empty()) break;  // done
+        r.emplace(std::move(slots[i].works.front()));
+        slots[i].works.pop_front();
+        cv_window.notify_all();
       }
+      if (!fatal) commit(std::move(*r), inputs[i].path);
     }
     {
       std::lock_guard lock(mu);
+      slots[i] = Slot{};
       committed = i + 1;
       cv_window.notify_all();
     }

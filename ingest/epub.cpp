@@ -18,10 +18,6 @@
 // block, naming the zip member and the element's line in it.
 #include <archive.h>
 #include <archive_entry.h>
-#include <libxml/HTMLparser.h>
-#include <libxml/parser.h>
-#include <libxml/tree.h>
-#include <libxml/xmlerror.h>
 #include <unicode/unorm2.h>
 #include <unicode/ustring.h>
 
@@ -42,13 +38,11 @@
 
 #include "common/utf8.hpp"
 #include "ingest/detail/book_readers.hpp"
+#include "ingest/detail/markup.hpp"
 
 namespace prov::ingest::detail {
 namespace {
 
-// The recursion below follows document nesting; whatever max_depth asks, it never goes
-// deeper than this, so a hostile book cannot exhaust a worker thread's stack.
-constexpr int kHardDepthCap = 4096;
 // Slack for the ratio limit: small members (stored, or tiny and highly compressible) pass.
 constexpr std::uint64_t kRatioSlack = 1u << 20;
 
@@ -56,13 +50,6 @@ constexpr std::uint64_t kRatioSlack = 1u << 20;
 // encryption.xml covering a spine item is DRM.
 constexpr std::string_view kObfuscationAlgorithms[] = {"http://www.idpf.org/2008/embedding",
                                                        "http://ns.adobe.com/pdf/enc#RC"};
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
 
 bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
@@ -134,21 +121,6 @@ bool is_media_name(std::string_view name) {
                      [&](std::string_view e) { return ends_with(l, e); });
 }
 
-// A member name we may follow: UTF-8 (as every href is), relative, no "..", no NUL, no
-// backslash tricks.
-bool is_safe_name(std::string_view name) {
-  if (name.empty() || !is_valid_utf8(name) || name.front() == '/' || name.find('\\') != std::string_view::npos ||
-      name.find('\0') != std::string_view::npos)
-    return false;
-  if (name.size() >= 2 && name[1] == ':') return false;  // "C:..."
-  std::size_t start = 0;
-  while (start <= name.size()) {
-    const std::size_t slash = std::min(name.find('/', start), name.size());
-    if (name.substr(start, slash - start) == "..") return false;
-    start = slash + 1;
-  }
-  return true;
-}
 
 struct ArchiveFree {
   void operator()(archive* a) const { archive_read_free(a); }
@@ -398,117 +370,6 @@ std::string folder_of(std::string_view path) {
   return slash == std::string_view::npos ? std::string() : std::string(path.substr(0, slash));
 }
 
-// ---- libxml2 ----------------------------------------------------------------------------
-
-struct DocFree {
-  void operator()(xmlDoc* d) const { xmlFreeDoc(d); }
-};
-using DocPtr = std::unique_ptr<xmlDoc, DocFree>;
-
-void ignore_xml_error(void*, const char*, ...) {}
-void ignore_structured_error(void*, xmlErrorPtr) {}
-
-// Libraries never print: libxml2 reports some problems (encoding switches, I/O) through its
-// generic handlers even with NOERROR. The handlers are per thread; restore them on exit.
-class QuietXml {
- public:
-  QuietXml() : generic_(xmlGenericError), generic_ctx_(xmlGenericErrorContext),
-               structured_(xmlStructuredError), structured_ctx_(xmlStructuredErrorContext) {
-    static std::once_flag once;
-    std::call_once(once, [] { xmlInitParser(); });
-    xmlSetGenericErrorFunc(nullptr, ignore_xml_error);
-    xmlSetStructuredErrorFunc(nullptr, ignore_structured_error);
-  }
-  ~QuietXml() {
-    xmlSetGenericErrorFunc(generic_ctx_, generic_);
-    xmlSetStructuredErrorFunc(structured_ctx_, structured_);
-  }
-  QuietXml(const QuietXml&) = delete;
-  QuietXml& operator=(const QuietXml&) = delete;
-
- private:
-  xmlGenericErrorFunc generic_;
-  void* generic_ctx_;
-  xmlStructuredErrorFunc structured_;
-  void* structured_ctx_;
-};
-
-// Package documents: no network, no external DTD, entities left unexpanded (XXE and
-// billion-laughs stay inert; we read only text nodes).
-constexpr int kXmlOptions = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING;
-constexpr int kHtmlOptions = HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-                             HTML_PARSE_RECOVER | XML_PARSE_BIG_LINES;
-
-DocPtr parse_xml(const std::string& data, const std::string& url) {
-  if (data.size() > static_cast<std::size_t>(INT_MAX)) return nullptr;
-  return DocPtr(xmlReadMemory(data.data(), static_cast<int>(data.size()), url.c_str(), nullptr,
-                              kXmlOptions));
-}
-
-std::string_view local_name(const xmlChar* name) {
-  if (name == nullptr) return {};
-  std::string_view n(reinterpret_cast<const char*>(name));
-  const std::size_t colon = n.rfind(':');
-  return colon == std::string_view::npos ? n : n.substr(colon + 1);
-}
-
-bool is_element(const xmlNode* n, std::string_view local) {
-  if (n->type != XML_ELEMENT_NODE) return false;
-  const std::string_view l = local_name(n->name);
-  return l.size() == local.size() &&
-         std::equal(l.begin(), l.end(), local.begin(), [](char a, char b) {
-           return (a >= 'A' && a <= 'Z' ? a - 'A' + 'a' : a) == b;
-         });
-}
-
-// Text and CDATA below n, never entity references (whose expansion we refuse to do).
-void append_text(const xmlNode* n, std::string& out, int depth) {
-  for (const xmlNode* c = n->children; c != nullptr; c = c->next) {
-    if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) && c->content)
-      out += reinterpret_cast<const char*>(c->content);
-    else if (c->type == XML_ELEMENT_NODE && depth < kHardDepthCap)
-      append_text(c, out, depth + 1);
-  }
-}
-
-// Metadata strings: whitespace runs become one space, trimmed.
-std::string clean_text(const xmlNode* n) {
-  std::string raw;
-  append_text(n, raw, 0);
-  std::string out;
-  bool space = false;
-  for (char c : raw) {
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-      space = !out.empty();
-    } else {
-      if (space) out += ' ';
-      space = false;
-      out += c;
-    }
-  }
-  return is_valid_utf8(out) ? out : std::string();
-}
-
-std::string attr(const xmlNode* n, std::string_view local) {
-  for (const xmlAttr* a = n->properties; a != nullptr; a = a->next) {
-    if (local_name(a->name) != local) continue;
-    std::string v;
-    for (const xmlNode* c = a->children; c != nullptr; c = c->next)
-      if (c->type == XML_TEXT_NODE && c->content) v += reinterpret_cast<const char*>(c->content);
-    return v;
-  }
-  return {};
-}
-
-// Calls f on every element below n (document order), to max_depth.
-template <typename F>
-void for_each_element(const xmlNode* n, int depth, int max_depth, F&& f) {
-  for (const xmlNode* c = n->children; c != nullptr; c = c->next) {
-    if (c->type != XML_ELEMENT_NODE) continue;
-    f(c);
-    if (depth < max_depth) for_each_element(c, depth + 1, max_depth, f);
-  }
-}
 
 // ---- Package ----------------------------------------------------------------------------
 
@@ -598,6 +459,15 @@ Result<Package> read_package(const Zip& zip, const std::string& opf_path, int ma
         if (!who.empty()) book.authors.push_back(std::move(who));
       } else if (is_element(n, "language") && book.language.empty()) {
         book.language = clean_text(n);
+      } else if (is_element(n, "publisher") && book.publisher.empty()) {
+        book.publisher = clean_text(n);
+      } else if (is_element(n, "date") && book.date.empty()) {
+        book.date = clean_text(n);
+      } else if (is_element(n, "identifier") || is_element(n, "source")) {
+        // "urn:isbn:...", or opf:scheme="ISBN" on a bare number; add_isbns checks digits.
+        add_isbns(clean_text(n), book.isbns);
+      } else if (is_element(n, "meta") && lower(attr(n, "property")) == "dcterms:identifier") {
+        add_isbns(clean_text(n), book.isbns);
       }
     });
   }
@@ -629,226 +499,20 @@ std::map<std::string, std::string> read_encryption(const Zip& zip,
   return out;
 }
 
-// ---- XHTML to text ----------------------------------------------------------------------
-
-// Collects one spine item's text with the layout rules of the file comment. Breaks and
-// spaces are held back until the next visible character, so no line starts or ends with a
-// space, no more than one blank line appears, and nothing trails the text.
-class TextSink {
- public:
-  explicit TextSink(std::string source) : source_(std::move(source)) {}
-
-  std::uint32_t line() const { return line_; }
-  void set_line(std::uint32_t line) { line_ = line; }
-  void block_break() {
-    breaks_ = std::max(breaks_, 1);
-    space_ = false;
-  }
-  void hard_break() {
-    breaks_ = std::min(breaks_ + 1, 2);
-    space_ = false;
-  }
-
-  void add(std::string_view s, bool pre) {
-    std::string repaired;
-    if (!is_valid_utf8(s)) {  // the HTML parser's output is UTF-8; be sure of it anyway
-      for (std::size_t i = 0; i < s.size();) {
-        const std::size_t len = utf8_sequence_length(s, i);
-        if (len == 0) {
-          append_utf8(repaired, 0xFFFD);
-          ++i;
-        } else {
-          repaired.append(s.substr(i, len));
-          i += len;
-        }
-      }
-      s = repaired;
-    }
-    for (std::size_t i = 0; i < s.size(); ++i) {
-      const char c = s[i];
-      if (pre) {
-        if (c == '\r') continue;
-        if (c == '\n') {
-          hard_break();
-          continue;
-        }
-      } else if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f') {
-        space_ = true;
-        continue;
-      } else if (c == '\xC2' && i + 1 < s.size() && s[i + 1] == '\xA0') {
-        // &nbsp; is layout glue, not a word character: it collapses like a space.
-        space_ = true;
-        ++i;
-        continue;
-      }
-      flush();
-      text.push_back(c);
-    }
-  }
-
-  // Ends the item: its text ends with one "\n", and the last span reaches it.
-  void finish() {
-    if (text.empty()) return;
-    text.push_back('\n');
-    spans.back().text_end = text.size();
-  }
-
-  std::string text;
-  std::vector<OffsetSpan> spans;
-
- private:
-  void flush() {
-    if (breaks_ > 0 && !text.empty()) {
-      int have = 0;
-      for (auto it = text.rbegin(); it != text.rend() && *it == '\n' && have < 2; ++it) ++have;
-      for (; have < breaks_; ++have) text.push_back('\n');
-    } else if (space_ && !text.empty() && text.back() != '\n') {
-      text.push_back(' ');
-    }
-    breaks_ = 0;
-    space_ = false;
-    if (spans.empty() || span_line_ != line_) {
-      if (!spans.empty()) spans.back().text_end = text.size();
-      OffsetSpan span;
-      span.text_start = text.size();
-      span.source = source_;
-      span.source_line = line_;
-      spans.push_back(std::move(span));
-      span_line_ = line_;
-    }
-  }
-
-  std::string source_;
-  int breaks_ = 0;
-  bool space_ = false;
-  std::uint32_t line_ = 0;
-  std::uint32_t span_line_ = 0;
-};
-
-enum class Kind { kInline, kBlock, kBreak, kDrop, kPre };
-
-Kind classify(std::string_view name) {
-  // Not text of the book: scripts, styles, the <head>, ruby annotations (the reading aid
-  // would otherwise duplicate the base text), and an epub:switch's non-fallback cases.
-  static const std::set<std::string_view> kDrop = {
-      "script", "style", "head", "title", "rt", "rp", "template", "epub:case", "noscript"};
-  static const std::set<std::string_view> kBlock = {
-      "address", "article", "aside", "blockquote", "body", "caption", "center", "dd",
-      "details", "dialog", "dir", "div", "dl", "dt", "fieldset", "figcaption", "figure",
-      "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "hr", "html",
-      "legend", "li", "main", "menu", "nav", "ol", "p", "section", "summary", "table",
-      "tbody", "td", "tfoot", "th", "thead", "tr", "ul", "option", "frameset", "epub:switch",
-      "epub:default", "level1", "level2", "level3", "level4", "level5", "level6", "level",
-      "book", "frontmatter", "bodymatter", "rearmatter", "doctitle", "docauthor", "line",
-      "linegroup", "poem", "sidebar", "note", "list", "item"};
-  if (name == "br") return Kind::kBreak;
-  if (name == "pre" || name == "listing" || name == "xmp" || name == "plaintext") return Kind::kPre;
-  if (kDrop.count(name)) return Kind::kDrop;
-  if (kBlock.count(name)) return Kind::kBlock;
-  return Kind::kInline;
-}
-
-std::uint32_t line_of(const xmlNode* n) {
-  const long l = xmlGetLineNo(n);
-  return l > 0 && l <= static_cast<long>(UINT32_MAX) ? static_cast<std::uint32_t>(l) : 0;
-}
-
-// False if the document nests deeper than max_depth.
-bool walk(const xmlNode* node, TextSink& sink, int depth, int max_depth, bool pre) {
-  for (const xmlNode* n = node->children; n != nullptr; n = n->next) {
-    if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
-      if (n->content) sink.add(reinterpret_cast<const char*>(n->content), pre);
-      continue;
-    }
-    if (n->type != XML_ELEMENT_NODE || n->name == nullptr) continue;
-    if (depth + 1 > max_depth) return false;
-    const std::string name = lower(reinterpret_cast<const char*>(n->name));
-    const Kind kind = classify(name);
-    if (kind == Kind::kDrop) continue;
-    if (kind == Kind::kBreak) {
-      sink.hard_break();
-      continue;
-    }
-    const bool block = kind != Kind::kInline;
-    const std::uint32_t parent_line = sink.line();
-    if (block) {
-      sink.block_break();
-      sink.set_line(line_of(n));
-    }
-    if (!walk(n, sink, depth + 1, max_depth, pre || kind == Kind::kPre)) return false;
-    if (block) {
-      sink.block_break();
-      sink.set_line(parent_line);
-    }
-  }
-  return true;
-}
-
-// The encoding to hand the HTML parser: BOM, then the XML declaration, then a <meta>
-// charset, else UTF-8 (libxml2's HTML default would be ISO-8859-1, wrong for EPUB).
-std::string sniff_encoding(std::string_view d) {
-  if (d.substr(0, 3) == "\xEF\xBB\xBF") return "UTF-8";
-  if (d.substr(0, 2) == "\xFF\xFE") return "UTF-16LE";
-  if (d.substr(0, 2) == "\xFE\xFF") return "UTF-16BE";
-  const std::string head = lower(d.substr(0, 2048));
-  auto value_after = [&](std::size_t pos) {
-    std::size_t i = pos;
-    while (i < head.size() && (head[i] == '"' || head[i] == '\'' || head[i] == ' ')) ++i;
-    std::size_t j = i;
-    while (j < head.size() && head[j] != '"' && head[j] != '\'' && head[j] != ' ' &&
-           head[j] != ';' && head[j] != '>' && head[j] != '?' && head[j] != '/')
-      ++j;
-    return std::string(head.substr(i, j - i));
-  };
-  if (head.rfind("<?xml", 0) == 0) {
-    const std::size_t end = head.find("?>");
-    const std::size_t enc = head.find("encoding=");
-    if (enc != std::string::npos && enc < end) {
-      std::string v = value_after(enc + 9);
-      if (!v.empty()) return v;
-    }
-  }
-  const std::size_t cs = head.find("charset=");
-  if (cs != std::string::npos) {
-    std::string v = value_after(cs + 8);
-    if (!v.empty()) return v;
-  }
-  return "UTF-8";
-}
-
-DocPtr parse_html(const std::string& data, const std::string& url) {
-  if (data.size() > static_cast<std::size_t>(INT_MAX)) return nullptr;
-  const std::string enc = sniff_encoding(data);
-  DocPtr doc(htmlReadMemory(data.data(), static_cast<int>(data.size()), url.c_str(),
-                            enc.c_str(), kHtmlOptions));
-  if (!doc && enc != "utf-8" && enc != "UTF-8")  // an encoding libxml2 does not know
-    doc.reset(htmlReadMemory(data.data(), static_cast<int>(data.size()), url.c_str(), "UTF-8",
-                             kHtmlOptions));
-  return doc;
-}
 
 bool is_text_document(std::string_view media_type) {
   return media_type == "application/xhtml+xml" || media_type == "text/html" ||
          media_type == "application/x-dtbook+xml" || media_type == "text/x-oeb1-document";
 }
 
-// Appends one spine item's text to the book: a blank line before it, spans shifted.
-void append_part(Book& book, TextSink& part) {
-  if (part.text.empty()) return;
-  if (!book.text.empty()) {
-    book.text.push_back('\n');  // each item ends with "\n": this makes the blank line
-    book.offsets.back().text_end = book.text.size();
-  }
-  const std::uint64_t base = book.text.size();
-  book.text += part.text;
-  for (auto& s : part.spans) {
-    s.text_start += base;
-    s.text_end += base;
-    book.offsets.push_back(std::move(s));
-  }
-}
 
 }  // namespace
+
+std::optional<std::map<std::string, std::uint64_t>> zip_directory(std::string_view bytes) {
+  const auto eocd = find_eocd(bytes);
+  if (!eocd) return std::nullopt;
+  return compressed_sizes(bytes, *eocd);
+}
 
 Status read_epub(std::string_view bytes, const BookLimits& limits, Book& book) {
   QuietXml quiet;

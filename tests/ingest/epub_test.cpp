@@ -136,7 +136,7 @@ TEST_CASE("epub: hand-made book with entities, script, style, folders, hostile h
   REQUIRE(book.ok());
   prov::test::check_book_invariants(*book);
   CHECK(book->format == "epub");
-  CHECK(book->extractor == "epub/1");
+  CHECK(book->extractor == "epub/2");
   CHECK(book->title == "Test Book");
   CHECK(book->authors == std::vector<std::string>{"First Author", "Second Author"});
   CHECK(book->language == "en");

@@ -290,12 +290,16 @@ TEST_CASE("book: format detection by content, then extension", "[txt][detect]") 
   using prov::ingest::looks_like_book;
   CHECK(looks_like_book("a/b.TXT"));
   CHECK(looks_like_book("b.ePub"));
-  CHECK(!looks_like_book("b.pdf"));
+  CHECK(looks_like_book("b.pdf"));  // issue 3: PDF, FB2, HTML, MOBI, DjVu and archives too
+  CHECK(looks_like_book("dump.tar.zst"));
+  CHECK(!looks_like_book("b.docx"));
   CHECK(detect_book_format("x.txt", "hello") == "txt");
   CHECK(detect_book_format("x.text", "hello") == "txt");
   CHECK(detect_book_format("x.md", "hello") == "");
-  CHECK(detect_book_format("x.xhtml", "\xEF\xBB\xBFhello") == "");
-  CHECK(detect_book_format("x.txt", "%PDF-1.7 ...") == "");
+  CHECK(detect_book_format("x.xhtml", "\xEF\xBB\xBFhello") == "html");
+  CHECK(detect_book_format("x.md", "\xEF\xBB\xBFhello") == "");
+  CHECK(detect_book_format("x.txt", "%PDF-1.7 ...") == "pdf");  // content over extension
+  CHECK(detect_book_format("x.txt", "\x89PNG....") == "");
   CHECK(detect_book_format("x.epub", "\xFF\xD8\xFF\xE0") == "epub");  // reader says why not
   const std::string zip_head = std::string("PK\x03\x04", 4) + std::string(26, '\0') +
                                "mimetypeapplication/epub+zip";
@@ -303,10 +307,13 @@ TEST_CASE("book: format detection by content, then extension", "[txt][detect]") 
   CHECK(detect_book_format("book", zip_head) == "epub");
   CHECK(detect_book_format("plain.zip", std::string("PK\x03\x04", 4) + "other") == "");
 
-  auto pdf = read_book_bytes("x.txt", "%PDF-1.4\n");
+  auto pdf = read_book_bytes("x.txt", "%PDF-1.4\n");  // a PDF header and nothing else
   REQUIRE(!pdf.ok());
-  CHECK(pdf.error().code == Errc::kUnsupported);
+  CHECK(pdf.error().code == Errc::kFormat);
   CHECK(pdf.error().path == "x.txt");
+  auto png = read_book_bytes("x.txt", "\x89PNG\r\n\x1A\n");
+  REQUIRE(!png.ok());
+  CHECK(png.error().code == Errc::kUnsupported);
 }
 
 TEST_CASE("book: an EPUB with a .txt name is read as EPUB", "[txt][detect]") {
@@ -314,5 +321,5 @@ TEST_CASE("book: an EPUB with a .txt name is read as EPUB", "[txt][detect]") {
   auto book = read_book_bytes("renamed.txt", prov::test::read_bytes(file));
   REQUIRE(book.ok());
   CHECK(book->format == "epub");
-  CHECK(book->extractor == "epub/1");
+  CHECK(book->extractor == "epub/2");
 }
