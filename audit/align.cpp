@@ -18,6 +18,7 @@ struct Dir {
   int step;             // +1 forward, -1 backward
   std::int64_t limit;   // number of steps available
   std::uint64_t at(std::int64_t s) const { return seq[static_cast<std::size_t>(origin + step * s)]; }
+  std::uint32_t abs(std::int64_t s) const { return static_cast<std::uint32_t>(origin + step * s); }
 };
 
 struct Ext {
@@ -25,7 +26,7 @@ struct Ext {
   std::uint32_t matched = 0, columns = 0;
 };
 
-Ext extend(const Dir& d, const Dir& w, const AlignParams& p) {
+Ext extend(const Dir& d, const Dir& w, const AlignParams& p, const Similar* similar) {
   Ext best;
   std::int64_t i = 0, j = 0;
   long score = 0, best_score = 0;
@@ -37,6 +38,14 @@ Ext extend(const Dir& d, const Dir& w, const AlignParams& p) {
     if (d.at(i) == w.at(j)) {
       ++i, ++j, ++score, ++matched, ++columns;
       if (score > best_score) {
+        best_score = score;
+        best = Ext{i, j, matched, columns};
+      }
+      continue;
+    }
+    if (const int sim = similar ? (*similar)(d.abs(i), w.abs(j)) : 0; sim > 0) {
+      ++i, ++j, ++columns;  // a damaged word: a free substitution
+      if (sim == 2 && score >= best_score) {
         best_score = score;
         best = Ext{i, j, matched, columns};
       }
@@ -71,17 +80,17 @@ Ext extend(const Dir& d, const Dir& w, const AlignParams& p) {
 
 Segment extend_seed(const std::vector<std::uint64_t>& doc, const std::vector<std::uint64_t>& work,
                     std::uint32_t d, std::uint32_t w, std::uint32_t len, const AlignParams& p,
-                    std::uint32_t d_floor, std::uint32_t w_floor) {
+                    std::uint32_t d_floor, std::uint32_t w_floor, const Similar* similar) {
   const auto dn = static_cast<std::int64_t>(doc.size());
   const auto wn = static_cast<std::int64_t>(work.size());
   // Forward from the seed's start (the seed itself is re-checked token by token).
   const Dir df{doc, d, +1, dn - d};
   const Dir wf{work, w, +1, wn - w};
-  const Ext fwd = extend(df, wf, p);
+  const Ext fwd = extend(df, wf, p, similar);
   // Backward from just before the seed.
   const Dir db{doc, static_cast<std::int64_t>(d) - 1, -1, static_cast<std::int64_t>(d) - d_floor};
   const Dir wb{work, static_cast<std::int64_t>(w) - 1, -1, static_cast<std::int64_t>(w) - w_floor};
-  const Ext bwd = (d > d_floor && w > w_floor) ? extend(db, wb, p) : Ext{};
+  const Ext bwd = (d > d_floor && w > w_floor) ? extend(db, wb, p, similar) : Ext{};
   (void)len;
   Segment s;
   s.d0 = static_cast<std::uint32_t>(d - bwd.dn);

@@ -21,6 +21,7 @@ namespace prov::audit {
 class WorkCache {
  public:
   struct Entry {
+    std::string text;
     std::vector<fingerprint::Token> tokens;
     std::vector<std::uint64_t> hashes;
   };
@@ -37,10 +38,11 @@ class WorkCache {
     auto text = index_.text(work);
     if (!text) return std::move(text).error();
     auto e = std::make_shared<Entry>();
-    e->tokens = fingerprint::tokenize(*text);
+    e->text = std::move(text).value();
+    e->tokens = fingerprint::tokenize(e->text);
     e->hashes.reserve(e->tokens.size());
     for (const auto& t : e->tokens) e->hashes.push_back(t.hash);
-    const std::uint64_t size = e->tokens.size() * (sizeof(fingerprint::Token) + 8) + 64;
+    const std::uint64_t size = e->text.size() + e->tokens.size() * (sizeof(fingerprint::Token) + 8) + 64;
     std::lock_guard lock(mu_);
     if (auto it = map_.find(work); it != map_.end()) return it->second.entry;  // raced
     lru_.push_front(work);
@@ -84,6 +86,33 @@ struct Hit {
 struct Chain {
   std::vector<Hit> hits;
 };
+
+// Are two words the same word after OCR damage or a spelling change? Levenshtein distance over
+// ASCII-lower-cased bytes, at most 1 for words of up to 4 bytes and 2 for longer ones, and
+// never for words shorter than 3 bytes ("of"/"on" are different words, not damage).
+// Returns 2 for one edit in a word of 5+ bytes, 1 for other similar pairs, 0 otherwise.
+int similar_words(std::string_view a, std::string_view b) {
+  const std::size_t la = a.size(), lb = b.size();
+  if (std::min(la, lb) < 3 || std::max(la, lb) > 40) return 0;
+  const std::size_t limit = std::max(la, lb) <= 4 ? 1 : 2;
+  if ((la > lb ? la - lb : lb - la) > limit) return 0;
+  const auto low = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; };
+  std::size_t prev[41], cur[41];
+  for (std::size_t j = 0; j <= lb; ++j) prev[j] = j;
+  for (std::size_t i = 1; i <= la; ++i) {
+    cur[0] = i;
+    std::size_t row_min = cur[0];
+    for (std::size_t j = 1; j <= lb; ++j) {
+      const std::size_t sub = prev[j - 1] + (low(a[i - 1]) == low(b[j - 1]) ? 0 : 1);
+      cur[j] = std::min({sub, prev[j] + 1, cur[j - 1] + 1});
+      row_min = std::min(row_min, cur[j]);
+    }
+    if (row_min > limit) return 0;
+    std::copy(cur, cur + lb + 1, prev);
+  }
+  if (prev[lb] > limit) return 0;
+  return (prev[lb] <= 1 && std::max(la, lb) >= 5) ? 2 : 1;
+}
 
 // Groups hits (sorted by doc position) into colinear chains.
 std::vector<Chain> chain_hits(std::vector<Hit>& hits, const MatchParams& p) {
@@ -173,6 +202,12 @@ Result<std::vector<Passage>> match_document(const index::Index& index, std::stri
         entry = std::move(e).value();
       }
       const auto& wh = entry->hashes;
+      const detail::Similar similar = [&](std::uint32_t dp, std::uint32_t wp) {
+        const auto& dt = tokens[dp];
+        const auto& wt = entry->tokens[wp];
+        return similar_words(text.substr(dt.start, dt.end - dt.start),
+                             std::string_view(entry->text).substr(wt.start, wt.end - wt.start));
+      };
       // Extend from each seed not already inside a segment of this chain; join segments
       // that the extension could not bridge but that lie on the same alignment.
       std::vector<detail::Segment> segs;
@@ -182,7 +217,7 @@ Result<std::vector<Passage>> match_document(const index::Index& index, std::stri
         const std::uint32_t d_floor = segs.empty() ? 0 : segs.back().d1;
         const std::uint32_t w_floor = segs.empty() ? 0 : segs.back().w1;
         if (h.d < d_floor || h.w < w_floor) continue;
-        const auto s = detail::extend_seed(doc_hashes, wh, h.d, h.w, fp.k, ap, d_floor, w_floor);
+        const auto s = detail::extend_seed(doc_hashes, wh, h.d, h.w, fp.k, ap, d_floor, w_floor, &similar);
         if (s.d1 <= s.d0) continue;
         segs.push_back(s);
       }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace prov::audit::detail {
@@ -26,8 +27,15 @@ struct AlignParams {
 // the very end of either sequence), so a stock phrase like "of the" after the end of a copied
 // passage never drags the passage past its true end.
 // `d_floor`/`w_floor` bound the backward extension (previous segment's end).
+// `similar(d, w)`, if given, is asked about two disagreeing tokens (absolute positions). 1 (an
+// OCR-damaged or re-spelt word) aligns them as a substitution that costs nothing, so a damaged
+// word no longer needs `run` agreeing words after it, but a passage does not end on it; 2 (one
+// edit in a word of 5+ bytes: almost surely the same word) also lets the passage end there, so
+// a damaged last word stays inside the passage. 0: different words.
+using Similar = std::function<int(std::uint32_t d, std::uint32_t w)>;
 Segment extend_seed(const std::vector<std::uint64_t>& doc, const std::vector<std::uint64_t>& work,
                     std::uint32_t d, std::uint32_t w, std::uint32_t len, const AlignParams& p,
-                    std::uint32_t d_floor = 0, std::uint32_t w_floor = 0);
+                    std::uint32_t d_floor = 0, std::uint32_t w_floor = 0,
+                    const Similar* similar = nullptr);
 
 }  // namespace prov::audit::detail
