@@ -40,6 +40,9 @@ int run_ingest(const IngestArgs& a) {
       std::printf("re-extracted %s (extractor changed)\n", f.path.c_str());
     for (const auto& w : f.warnings) std::fprintf(stderr, "provaudit: warning: %s: %s\n", f.path.c_str(), w.c_str());
   }
+  if (rep->added + rep->reextracted > 0) {
+    if (auto s = (*idx)->compact(); !s) return fail(s.error());
+  }
   print_errors(rep->errors);
   if (auto s = write_file_atomic(std::filesystem::path(a.index) / "errors.jsonl",
                                  reports::errors_jsonl(rep->errors));

@@ -508,7 +508,8 @@ Result<AddOutcome> Index::add_book(const ingest::Book& book) {
 Status Index::load_postings() const {
   std::vector<std::uint32_t> nums;
   std::vector<std::uint64_t> bases;
-  std::unordered_map<std::uint32_t, std::uint64_t> base_of;
+  std::vector<std::uint64_t> base_of;  // by work number; kDead for replaced numbers
+  constexpr std::uint64_t kDead = ~0ull;
   std::uint64_t next = 0;
   {
     std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cfs[kWorks]));
@@ -518,6 +519,7 @@ Status Index::load_postings() const {
       if (!r) return std::move(r).error().with_path(impl_->dir.string());
       nums.push_back(num);
       bases.push_back(next);
+      if (base_of.size() <= num) base_of.resize(num + 1, kDead);
       base_of[num] = next;
       next += r->words;
     }
@@ -542,9 +544,9 @@ Status Index::load_postings() const {
     const std::string_view v = it->value().ToStringView();
     group.clear();
     for (std::size_t off = 0; off + 8 <= v.size(); off += 8) {
-      auto b = base_of.find(get_le32(v.data() + off));
-      if (b == base_of.end()) continue;  // a replaced work
-      group.push_back(static_cast<std::uint32_t>(b->second + get_le32(v.data() + off + 4)));
+      const std::uint32_t num = get_le32(v.data() + off);
+      if (num >= base_of.size() || base_of[num] == kDead) continue;  // a replaced work
+      group.push_back(static_cast<std::uint32_t>(base_of[num] + get_le32(v.data() + off + 4)));
     }
     std::sort(group.begin(), group.end());
     for (const std::uint32_t g : group) table->add(h, g);
@@ -554,6 +556,15 @@ Status Index::load_postings() const {
   impl_->table = std::move(table);
   impl_->table_nums = std::move(nums);
   impl_->table_bases = std::move(bases);
+  return Ok{};
+}
+
+Status Index::compact() {
+  if (impl_->read_only) return make_error(Errc::kUsage, "index opened read-only", impl_->dir.string());
+  rocksdb::CompactRangeOptions o;
+  o.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
+  if (auto st = impl_->db->CompactRange(o, impl_->cfs[kPostings], nullptr, nullptr); !st.ok())
+    return db_error(st, impl_->dir);
   return Ok{};
 }
 

@@ -102,6 +102,9 @@ class Index {
   // once, before the lookups start. Errc::kLimit if the index holds more than 2^32 words.
   Status load_postings() const;
   std::uint64_t postings_in_memory() const;   // 0 when not loaded
+  // Folds the postings' merge operands into one value per shingle (after a bulk ingest), so
+  // load_postings() reads each key once. Writers only.
+  Status compact();
   std::uint64_t postings_memory_bytes() const;
 
   // out[i] receives the postings of hashes[i] (empty if none), live works only, sorted.
