@@ -86,7 +86,7 @@ bool joins(std::uint8_t before, std::uint8_t a, std::uint8_t b, std::uint8_t aft
 }  // namespace
 
 bool FastWords::segment(std::string_view text, std::size_t s, std::size_t e) {
-  const Tables& t = tables();
+  static const Tables& t = tables();
   chars_.clear();
   words_.clear();
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
@@ -138,10 +138,10 @@ bool FastWords::segment(std::string_view text, std::size_t s, std::size_t e) {
 }
 
 void FastWords::segment_ascii(std::string_view text, std::size_t s, std::size_t e) {
+  static const auto& low = tables().low;
   // Letters, digits and '_' always join each other (WB5, WB8-10, WB13a/b); a MidLetter or
   // MidNum character joins only between two letters (WB6/7) or two digits (WB11/12); anything
   // else breaks. So a word is a maximal [alnum_] stretch, extended over such mid characters.
-  const auto& low = tables().low;
   words_.clear();
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   const auto chain = [](std::uint8_t c) { return c == kLetter || c == kNumeric || c == kExtendNumLet; };

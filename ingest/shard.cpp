@@ -306,40 +306,44 @@ class JsonlReader final : public ShardReader {
 
   // Next line out of the decompressed stream (without '\n'); a last line without a newline
   // counts. Lines over the record limit are consumed and flagged, never buffered whole.
+  // buf_[head_, size) is unread; the consumed front is dropped only when the buffer must
+  // grow, so a chunk of many short lines is never shifted once per line.
   Result<bool> next_line(std::string_view& line, bool& oversized) {
-    if (consumed_ > 0) {
-      buf_.erase(0, consumed_);
-      consumed_ = 0;
-    }
-    std::size_t scan_from = 0;
+    head_ += consumed_;
+    consumed_ = 0;
+    std::size_t scan_from = head_;
     for (;;) {
       const std::size_t nl = buf_.find('\n', scan_from);
       if (nl != std::string::npos) {
-        line = std::string_view(buf_).substr(0, nl);
-        consumed_ = nl + 1;
+        line = std::string_view(buf_).substr(head_, nl - head_);
+        consumed_ = nl + 1 - head_;
         stats_.text_bytes += consumed_;
-        if (skipping_ || nl > opt_.max_record_bytes) {
+        if (skipping_ || line.size() > opt_.max_record_bytes) {
           skipping_ = false;
           oversized = true;
         }
         return true;
       }
-      scan_from = buf_.size();
-      if (buf_.size() > opt_.max_record_bytes) {
-        stats_.text_bytes += buf_.size();
+      if (buf_.size() - head_ > opt_.max_record_bytes) {
+        stats_.text_bytes += buf_.size() - head_;
         buf_.clear();
-        scan_from = 0;
+        head_ = 0;
         skipping_ = true;
       }
       if (eof_) {
-        if (buf_.empty() && !skipping_) return false;
-        line = buf_;
-        consumed_ = buf_.size();
+        if (buf_.size() == head_ && !skipping_) return false;
+        line = std::string_view(buf_).substr(head_);
+        consumed_ = line.size();
         stats_.text_bytes += consumed_;
         oversized = skipping_;
         skipping_ = false;
         return true;
       }
+      if (head_ > 0) {  // drop the consumed front before reading more
+        buf_.erase(0, head_);
+        head_ = 0;
+      }
+      scan_from = buf_.size();
       auto more = dec_->fill(buf_);
       if (!more) return std::move(more).error();
       if (!*more) eof_ = true;
@@ -396,7 +400,8 @@ class JsonlReader final : public ShardReader {
   std::string text_ptr_, id_ptr_;
   std::unique_ptr<Decoder> dec_;
   std::string buf_;
-  std::size_t consumed_ = 0;
+  std::size_t head_ = 0;      // start of the unread part of buf_
+  std::size_t consumed_ = 0;  // length of the line last returned (with its newline)
   bool eof_ = false, skipping_ = false, done_ = false;
   std::uint64_t line_no_ = 0;
   simdjson::dom::parser parser_;
