@@ -12,6 +12,7 @@
 #include <unicode/utf8.h>
 #include <xxhash.h>
 
+#include <array>
 #include <memory>
 #include <stdexcept>
 
@@ -95,22 +96,35 @@ void push_token(std::vector<Token>& out, std::string& scratch, std::string_view 
                       XXH3_64bits(scratch.data(), scratch.size())});
 }
 
+// Byte classes for the run splitter: 1 ASCII whitespace, 2 a byte that sends a run off the
+// pure-ASCII path (non-ASCII or '@'), 0 anything else.
+struct ByteTables {
+  std::array<std::uint8_t, 256> kind{};
+  std::array<char, 256> fold{};  // ASCII letters and digits lower-cased; 0 for the rest
+  ByteTables() {
+    for (const unsigned char c : {' ', '\n', '\t', '\r', '\f', '\v'}) kind[c] = 1;
+    for (int c = 0x80; c < 256; ++c) kind[static_cast<std::size_t>(c)] = 2;
+    kind['@'] = 2;
+    for (int c = '0'; c <= '9'; ++c) fold[static_cast<std::size_t>(c)] = static_cast<char>(c);
+    for (int c = 'a'; c <= 'z'; ++c) fold[static_cast<std::size_t>(c)] = static_cast<char>(c);
+    for (int c = 'A'; c <= 'Z'; ++c) fold[static_cast<std::size_t>(c)] = static_cast<char>(c + 32);
+  }
+};
+const ByteTables kBytes;
+
 // push_token() for a word known to be ASCII: lower-case letters and digits into a stack buffer.
 void push_ascii_token(std::vector<Token>& out, std::string_view text, std::size_t s, std::size_t e) {
   char buf[128];
-  std::size_t n = 0;
   if (e - s > sizeof buf) {
     std::string scratch;
     push_token(out, scratch, text, s, e);
     return;
   }
+  std::size_t n = 0;
   for (std::size_t k = s; k < e; ++k) {
-    const auto c = static_cast<unsigned char>(text[k]);
-    if (c >= 'A' && c <= 'Z') {
-      buf[n++] = static_cast<char>(c + 32);
-    } else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
-      buf[n++] = static_cast<char>(c);
-    }
+    const char f = kBytes.fold[static_cast<unsigned char>(text[k])];
+    buf[n] = f;
+    n += f != 0;
   }
   if (n == 0) return;
   out.push_back(Token{static_cast<std::uint32_t>(s), static_cast<std::uint32_t>(e), XXH3_64bits(buf, n)});
@@ -160,7 +174,6 @@ void icu_segment(std::string_view text, std::size_t s0, std::size_t e0, std::vec
   utext_close(&ut);
 }
 
-bool is_space(unsigned char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; }
 
 }  // namespace
 
@@ -185,14 +198,14 @@ std::vector<Token> tokenize(std::string_view text) {
   detail::FastWords fast;
   std::size_t i = 0;
   const std::size_t n = text.size();
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   while (i < n) {
-    while (i < n && is_space(static_cast<unsigned char>(text[i]))) ++i;
+    while (i < n && kBytes.kind[p[i]] == 1) ++i;
     const std::size_t rs = i;
-    while (i < n && !is_space(static_cast<unsigned char>(text[i]))) ++i;
+    std::uint8_t seen = 0;
+    for (std::uint8_t k; i < n && (k = kBytes.kind[p[i]]) != 1; ++i) seen |= k;
     if (i == rs) break;
-    bool ascii = true;
-    for (std::size_t k = rs; k < i && ascii; ++k) ascii = static_cast<unsigned char>(text[k]) < 0x80 && text[k] != '@';
-    if (ascii) {
+    if (seen == 0) {
       fast.segment_ascii(text, rs, i);
       for (const auto& w : fast.words()) push_ascii_token(out, text, w.first, w.second);
       continue;
