@@ -32,6 +32,26 @@ Result<std::string> read_file(const std::filesystem::path& file, std::uint64_t m
   return out;
 }
 
+Status reset_owned_paths(const std::filesystem::path& dir, std::initializer_list<const char*> own_dirs,
+                         std::initializer_list<const char*> own_files) {
+  namespace fs = std::filesystem;
+  if (dir.empty()) return make_error(Errc::kUsage, "an output directory is needed");
+  std::error_code ec;
+  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))
+    return make_error(Errc::kIo, "exists and is not a directory", dir.string());
+  fs::create_directories(dir, ec);
+  if (ec) return make_error(Errc::kIo, "cannot create directory: " + ec.message(), dir.string());
+  for (const char* d : own_dirs) {
+    fs::remove_all(dir / d, ec);
+    if (ec) return make_error(Errc::kIo, "cannot remove: " + ec.message(), (dir / d).string());
+  }
+  for (const char* f : own_files) {
+    fs::remove(dir / f, ec);
+    if (ec) return make_error(Errc::kIo, "cannot remove: " + ec.message(), (dir / f).string());
+  }
+  return Ok{};
+}
+
 Status write_file_atomic(const std::filesystem::path& file, std::string_view bytes) {
   const auto tmp = std::filesystem::path(file.string() + ".tmp");
   std::FILE* f = std::fopen(tmp.c_str(), "wb");

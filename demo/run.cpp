@@ -26,25 +26,10 @@ namespace fs = std::filesystem;
 constexpr std::array<const char*, 3> kVariantOrder = {"verbatim", "case_punct", "rewrapped"};
 
 // Only what an earlier demo wrote is removed; OUT may hold anything else (it may be ".").
-constexpr std::array<const char*, 4> kOwnDirs = {"works", "index", "shards", "run"};
-constexpr std::array<const char*, 2> kOwnFiles = {"truth.jsonl", "demo.json"};
 
+// The output folder's own parts are replaced on every run; the rest of it is the user's.
 Status prepare_out(const fs::path& out) {
-  if (out.empty()) return make_error(Errc::kUsage, "the demo needs an output directory");
-  std::error_code ec;
-  if (fs::exists(out, ec) && !fs::is_directory(out, ec))
-    return make_error(Errc::kIo, "exists and is not a directory", out.string());
-  fs::create_directories(out, ec);
-  if (ec) return make_error(Errc::kIo, "cannot create directory: " + ec.message(), out.string());
-  for (const char* d : kOwnDirs) {
-    fs::remove_all(out / d, ec);
-    if (ec) return make_error(Errc::kIo, "cannot remove: " + ec.message(), (out / d).string());
-  }
-  for (const char* f : kOwnFiles) {
-    fs::remove(out / f, ec);
-    if (ec) return make_error(Errc::kIo, "cannot remove: " + ec.message(), (out / f).string());
-  }
-  return Ok{};
+  return reset_owned_paths(out, {"works", "index", "shards", "run"}, {"truth.jsonl", "demo.json"});
 }
 
 bool overlaps(std::uint64_t a0, std::uint64_t a1, std::uint64_t b0, std::uint64_t b1) {

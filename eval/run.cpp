@@ -25,30 +25,15 @@ namespace {
 namespace fs = std::filesystem;
 
 // Only what an earlier eval wrote is removed; OUT may hold anything else (it may be ".").
-constexpr std::array<const char*, 4> kOwnDirs = {"index", "shards", "run", "demo"};
-constexpr std::array<const char*, 2> kOwnFiles = {"truth.jsonl", "eval.json"};
 
 // Sizes of the two modes. Quick is what CI and the tests run (seconds); full is the measurement
 // reports quote, with the 100 MB of unrelated text CONTRACT.md asks for.
 constexpr std::uint32_t kQuickPassages = 40, kFullPassages = 200;
 constexpr std::uint64_t kQuickNegativeMb = 4, kFullNegativeMb = 100;
 
+// The output folder's own parts are replaced on every run; the rest of it is the user's.
 Status prepare_out(const fs::path& out) {
-  if (out.empty()) return make_error(Errc::kUsage, "the eval needs an output directory");
-  std::error_code ec;
-  if (fs::exists(out, ec) && !fs::is_directory(out, ec))
-    return make_error(Errc::kIo, "exists and is not a directory", out.string());
-  fs::create_directories(out, ec);
-  if (ec) return make_error(Errc::kIo, "cannot create directory: " + ec.message(), out.string());
-  for (const char* d : kOwnDirs) {
-    fs::remove_all(out / d, ec);
-    if (ec) return make_error(Errc::kIo, "cannot remove: " + ec.message(), (out / d).string());
-  }
-  for (const char* f : kOwnFiles) {
-    fs::remove(out / f, ec);
-    if (ec) return make_error(Errc::kIo, "cannot remove: " + ec.message(), (out / f).string());
-  }
-  return Ok{};
+  return reset_owned_paths(out, {"index", "shards", "run", "demo"}, {"truth.jsonl", "eval.json"});
 }
 
 // Files as given, directories walked (recursively, sorted by path, books by extension), as
