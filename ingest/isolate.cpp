@@ -2,8 +2,8 @@
 // leaks or hangs (PDF and DjVu libraries do, on hostile input) costs that book only.
 //
 // fork() gives the child the input bytes for free (copy-on-write). The child sets its limits
-// (RLIMIT_AS = max_memory, RLIMIT_CPU = timeout_s), sends stderr to /dev/null (libraries
-// never print), runs the reader and writes the Result<Book> to a pipe in the encoding below,
+// (RLIMIT_AS = max_memory, RLIMIT_CPU = timeout_s), sends stdin, stdout and stderr to
+// /dev/null (libraries never print), restores default crash signal handlers, runs the reader and writes the Result<Book> to a pipe in the encoding below,
 // then _exit()s without running the parent's atexit handlers or destructors. The parent reads
 // the pipe with a wall-clock deadline, kills the child when it passes, and reaps it.
 //
@@ -198,8 +198,16 @@ std::uint64_t vm_size() {
   const int keep = fd > 2 ? fd : ::dup(fd);
   if (keep > 3) ::close_range(3, static_cast<unsigned>(keep) - 1, 0);
   ::close_range(static_cast<unsigned>(keep) + 1, ~0U, 0);
-  const int devnull = ::open("/dev/null", O_WRONLY);
-  if (devnull >= 0) ::dup2(devnull, 2);
+  const int devnull = ::open("/dev/null", O_RDWR);
+  if (devnull >= 0) {
+    ::dup2(devnull, 0);
+    ::dup2(devnull, 1);
+    ::dup2(devnull, 2);
+  }
+  // A crash must kill the child, whatever handlers the parent installed (a test framework's,
+  // a crash reporter's): the parent reads the signal from the exit status.
+  for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGXCPU, SIGPIPE, SIGTERM})
+    ::signal(sig, SIG_DFL);
 #if !defined(__SANITIZE_ADDRESS__) && !defined(PROV_NO_RLIMIT_AS)
 #if defined(__has_feature)
 #if !__has_feature(address_sanitizer)

@@ -1,0 +1,15 @@
+// tests/fuzz/fuzz_fb2.cpp: libFuzzer entry for the FB2 reader (libxml2, .fb2 and .fb2.zip).
+// Any bytes give a Book or an Error within the limits; a Book keeps check_book()'s invariant.
+// Seeds: ../shared/corpus/ebooks/fb2.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "tests/fuzz/fuzz_book_check.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  std::string bytes(reinterpret_cast<const char*>(data), size);
+  auto book = prov::ingest::read_book_bytes("fuzz.fb2", std::move(bytes), prov::fuzz::fuzz_limits());
+  if (book.ok()) prov::fuzz::check_book(*book);
+  return 0;
+}
