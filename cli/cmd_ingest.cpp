@@ -5,6 +5,7 @@
 #include "cli/progress.hpp"
 #include "common/file_io.hpp"
 #include "index/index.hpp"
+#include "ingest/ingest.hpp"
 #include "reports/reports.hpp"
 
 namespace prov::cli {
@@ -16,6 +17,8 @@ struct IngestArgs {
   unsigned threads = 0;
   std::uint32_t k = 0;
   std::uint32_t sample_rate = 0;
+  std::string isolate = "risky";
+  unsigned timeout_s = 60;
   bool quiet = false;
 };
 
@@ -28,6 +31,10 @@ int run_ingest(const IngestArgs& a) {
   if (!idx) return fail(idx.error());
   index::IngestOptions opt;
   opt.threads = a.threads;
+  opt.limits.isolation = a.isolate == "all"    ? ingest::Isolation::kAll
+                         : a.isolate == "none" ? ingest::Isolation::kNone
+                                               : ingest::Isolation::kRisky;
+  opt.limits.timeout_s = a.timeout_s;
   ProgressLine progress(stderr_is_terminal() && !a.quiet);
   opt.progress = [&](std::uint64_t done, std::uint64_t total, std::uint64_t bytes, std::uint64_t bytes_total) {
     progress.update(std::to_string(done) + "/" + std::to_string(total) + " files", bytes, bytes_total);
@@ -63,7 +70,8 @@ void register_ingest(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<IngestArgs>();
   auto* cmd = app.add_subcommand(
       "ingest",
-      "Add known works (.txt, .epub; directories are walked recursively) to an index.\n"
+      "Add known works (.txt, .epub, .pdf, .fb2, .html, .mobi/.azw/.azw3, .djvu, and zip/tar/7z\n"
+      "archives of them; directories are walked recursively) to an index.\n"
       "Creates the index if needed. Re-running over the same files skips what is indexed;\n"
       "the same bytes under another path are one work with two paths. Failed files are\n"
       "listed on stderr and in IDX/errors.jsonl (exit 3); the rest is indexed.");
@@ -73,6 +81,12 @@ void register_ingest(CLI::App& app, int& exit_code) {
   cmd->add_option("--k", args->k, "Words per shingle, when creating an index (default 5)");
   cmd->add_option("--sample-rate", args->sample_rate,
                   "Keep about 1 in N shingles, when creating an index (default 4)");
+  cmd->add_option("--isolate", args->isolate,
+                  "Which readers run in a child process, so a crash or hang only fails that file:\n"
+                  "none, risky (PDF, DjVu, MOBI; default) or all")
+      ->check(CLI::IsMember({"none", "risky", "all"}));
+  cmd->add_option("--timeout", args->timeout_s, "Seconds one isolated read may take (default 60)")
+      ->check(CLI::Range(1u, 86400u));
   cmd->add_flag("--quiet,-q", args->quiet, "No progress line");
   cmd->callback([args, &exit_code] { exit_code = run_ingest(*args); });
 }

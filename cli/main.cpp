@@ -57,9 +57,9 @@ std::string version_text() {
 int main(int argc, char** argv) try {
   CLI::App app{
       "provaudit: find known works inside training data, with evidence.\n"
-      "Ingest known works (.txt, .epub) into an index, scan training shards (.jsonl, .jsonl.gz,\n"
-      ".jsonl.zst, .txt) against it, and get every verified passage with byte offsets on both\n"
-      "sides plus per-work coverage.\n\n"
+      "Ingest known works (e-books of every common format) into an index, scan training shards\n"
+      "(.jsonl, .jsonl.gz, .jsonl.zst, .txt) against it, and get every verified passage with byte\n"
+      "offsets on both sides plus per-work coverage.\n\n"
       "Exit codes: 0 done; 1 a check failed; 2 could not run; 3 done, some inputs skipped.",
       "provaudit"};
   app.require_subcommand(0, 1);
