@@ -180,7 +180,7 @@ bool write_all(int fd, std::string_view data) {
 }
 
 // This process's mapped address space, in bytes (0 if unknown).
-std::uint64_t vm_size() {
+[[maybe_unused]] std::uint64_t vm_size() {
   const int fd = ::open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
   if (fd < 0) return 0;
   char buf[64] = {};
