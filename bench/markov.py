@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""bench/markov.py: natural-looking text for benchmarks, from a second-order word Markov chain.
+
+  markov.py works OUT_DIR FIRST STEP COUNT WORDS TRAIN...   works FIRST, FIRST+STEP, ... as .txt
+  markov.py shards OUT_DIR WORKS_DIR MB TRAIN...            .jsonl.zst shards of Markov text with
+                                                           passages of the works in 1 doc in 10
+Each work is seeded by its number, so the corpus is the same on every run.
+"""
+import glob
+import json
+import random
+import subprocess
+import sys
+
+
+def train(files):
+    words = [w for f in files for w in open(f, encoding="utf-8-sig").read().split()]
+    chain = {}
+    for a, b, c in zip(words, words[1:], words[2:]):
+        chain.setdefault((a, b), []).append(c)
+    return chain, list(chain)
+
+
+def walk(rnd, chain, keys, n):
+    a, b = rnd.choice(keys)
+    out = [a, b]
+    while len(out) < n:
+        nxt = chain.get((a, b))
+        if not nxt:
+            a, b = rnd.choice(keys)
+            out += [a, b]
+            continue
+        c = rnd.choice(nxt)
+        out.append(c)
+        a, b = b, c
+    return out
+
+
+def works(out, first, step, count, nwords, files):
+    chain, keys = train(files)
+    for i in range(first, count, step):
+        ws = walk(random.Random(i), chain, keys, nwords)
+        lines = (" ".join(ws[j:j + 12]) for j in range(0, len(ws), 12))
+        with open(f"{out}/work-{i:05d}.txt", "w", encoding="utf-8") as f:
+            f.write("\n".join(lines) + "\n")
+
+
+def shards(out, works_dir, mb, files):
+    chain, keys = train(files)
+    rnd = random.Random(7)
+    work_files = sorted(glob.glob(f"{works_dir}/*.txt"))
+    per_shard, target = 250 * 1000 * 1000, mb * 1000 * 1000
+    total = n = shard = planted = 0
+    while total < target:
+        zstd = subprocess.Popen(["zstd", "-q", "-3", "-o", f"{out}/s{shard:03d}.jsonl.zst"],
+                                stdin=subprocess.PIPE)
+        size = 0
+        while size < per_shard and total < target:
+            doc = walk(rnd, chain, keys, rnd.randrange(200, 1200))
+            if n % 10 == 0:
+                w = open(work_files[rnd.randrange(len(work_files))], encoding="utf-8").read().split()
+                j = rnd.randrange(0, len(w) - 400)
+                k = rnd.randrange(len(doc))
+                doc = doc[:k] + w[j:j + rnd.randrange(25, 400)] + doc[k:]
+                planted += 1
+            text = " ".join(doc)
+            zstd.stdin.write((json.dumps({"id": n, "text": text}) + "\n").encode())
+            size += len(text.encode())
+            total += len(text.encode())
+            n += 1
+        zstd.stdin.close()
+        zstd.wait()
+        shard += 1
+    print(f"shards: {shard} files, {n} documents, {total / 1e6:.0f} MB of text, {planted} planted passages")
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "works":
+        works(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), sys.argv[7:])
+    else:
+        shards(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5:])
