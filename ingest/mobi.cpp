@@ -55,6 +55,24 @@ Status read_mobi(std::string_view bytes, const BookLimits& limits, Book& book) {
   QuietXml quiet;
   const int max_depth = std::clamp(limits.max_depth, 1, kHardDepthCap);
   if (bytes.size() < 78) return make_error(Errc::kFormat, "not a MOBI book: too short");
+  // libmobi sizes each record from the PDB record table and allocates it before checking it
+  // against the file (a fuzzer found a 2 GiB malloc): check the table first. Records start
+  // after the table, lie inside the file, and their offsets never go back.
+  {
+    const auto u8 = [&](std::size_t i) { return static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i])); };
+    const std::size_t n = (u8(76) << 8) | u8(77);
+    if (n == 0 || 78 + 8 * n > bytes.size())
+      return make_error(Errc::kFormat, "not a MOBI book, or damaged: bad PDB record table");
+    std::uint64_t prev = 78 + 8 * n;
+    for (std::size_t r = 0; r < n; ++r) {
+      const std::size_t at = 78 + 8 * r;
+      const std::uint64_t off = (u8(at) << 24) | (u8(at + 1) << 16) | (u8(at + 2) << 8) | u8(at + 3);
+      if (off < prev || off > bytes.size())
+        return make_error(Errc::kFormat, "not a MOBI book, or damaged: record " + std::to_string(r) +
+                                             " lies outside the file or out of order");
+      prev = off;
+    }
+  }
   std::unique_ptr<MOBIData, MobiFree> m(mobi_init());
   if (!m) return make_error(Errc::kInternal, "mobi_init failed");
   std::unique_ptr<FILE, FileClose> f(

@@ -23,6 +23,7 @@
 #include "ingest/ingest.hpp"
 #include "tests/ingest/book_checks.hpp"
 #include "tests/ingest/similarity.hpp"
+#include "common/file_io.hpp"
 #include "tests/testlib.hpp"
 
 using prov::Errc;
@@ -791,4 +792,15 @@ TEST_CASE("isolation: a crashing or hanging reader costs its book only", "[forma
   REQUIRE(!err.ok());
   CHECK(err.error().code == Errc::kEncoding);
   CHECK(err.error().path == "f.txt");
+}
+
+// Found by fuzz_mobi: a PDB record table whose offsets run backwards made libmobi allocate
+// 2 GiB before reading; the table is now checked first (issue 3: bounded memory).
+TEST_CASE("issue3: a MOBI with a broken record table is refused without a huge allocation",
+          "[formats][mobi][regression]") {
+  auto bytes = prov::read_file(prov::test::source_dir() / "fixtures/fuzz/mobi/regress-record-table-2gib.mobi");
+  REQUIRE(bytes.ok());
+  auto book = prov::ingest::read_book_bytes("regress.mobi", std::move(bytes).value());
+  REQUIRE_FALSE(book.ok());
+  CHECK(book.error().code == prov::Errc::kFormat);
 }
