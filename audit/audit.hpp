@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "fingerprint/fingerprint.hpp"
 #include "index/index.hpp"
 #include "ingest/ingest.hpp"
 
@@ -35,9 +36,27 @@ struct MatchParams {
   // (licence headers, copyright pages, stock epigraphs) is flagged "boilerplate": listed, but
   // not counted as evidence of any one work (not in coverage).
   std::uint32_t boilerplate_works = 5;
+  // Near-duplicates (MinHash, audit/near_dup.cpp): a document window of at least
+  // near_dup_min_words tokens is reported as a near-duplicate of a work when its estimated
+  // Jaccard with a window of the work is >= near_dup_jaccard or its estimated containment in it
+  // is >= near_dup_containment, and verified passages of that work do not explain it already.
+  // LSH: lsh_bands bands of lsh_rows sketch bins; a window pair of Jaccard J becomes a
+  // candidate with probability 1 - (1 - J^rows)^bands (32 x 3: 0.23 at J = 0.2, 0.58 at 0.3,
+  // 0.88 at 0.4, 0.986 at 0.5, 0.9996 at 0.6).
+  double near_dup_jaccard = 0.5;
+  double near_dup_containment = 0.8;
+  std::uint32_t near_dup_min_words = 200;
+  std::uint32_t lsh_bands = 32;
+  std::uint32_t lsh_rows = 3;
+  bool near_duplicates = true;        // false: passages only (no sketch table is loaded)
 };
 
+// passage: a verified alignment with ranges on both sides. near_duplicate: found by MinHash
+// only (the document window resembles a window of the work); no work range, no coverage.
+enum class MatchKind { kPassage, kNearDuplicate };
+
 struct Match {
+  MatchKind kind = MatchKind::kPassage;
   std::size_t shard_index = 0;     // position of the shard on the command line
   std::string shard;               // as given
   std::uint64_t record = 0;        // 1-based record (line) number within the shard
@@ -47,9 +66,14 @@ struct Match {
   std::string work_path;
   std::string work_title;
   std::uint64_t work_start = 0, work_end = 0;  // UTF-8 bytes in the work's extracted text
+                                               // (passages only: null for a near-duplicate)
   std::uint32_t work_tok_start = 0, work_tok_end = 0;  // token range in the work (coverage)
-  std::uint32_t words = 0;         // document-side tokens in the passage
-  double score = 0;                // share of aligned tokens that agree, in [0, 1]
+  std::uint32_t words = 0;         // document-side tokens in the passage (or window)
+  double score = 0;                // share of aligned tokens that agree, in [0, 1];
+                                   // a near-duplicate's estimated Jaccard
+  double jaccard = 0;              // near-duplicates: estimated Jaccard of the shingle sets
+  double containment = 0;          // near-duplicates: estimated share of the document
+                                   // window's shingles present in the work's window
   bool text_repaired = false;
   bool boilerplate = false;        // flags: "boilerplate" (see MatchParams::boilerplate_works)
   bool allowed = false;            // flags: "allowed" (the work is on the scan's allowlist)
@@ -66,6 +90,7 @@ struct WorkCoverage {
   std::uint64_t passages = 0;       // evidence passages (not boilerplate)
   std::uint64_t documents = 0;      // distinct documents with at least one such passage
   std::uint64_t boilerplate_passages = 0;  // listed in matches.jsonl, not counted above
+  std::uint64_t near_duplicates = 0;       // near-duplicate findings (not in matched_words)
   bool allowed = false;             // on the allowlist: reported, kept out of verdicts
 };
 
@@ -100,7 +125,8 @@ struct ScanResult {
   std::vector<std::string> allowed_works;  // sorted
   std::vector<Error> errors;               // skipped records and unreadable shards
   std::uint64_t records = 0;
-  std::uint64_t documents_matched = 0;
+  std::uint64_t documents_matched = 0;  // documents with evidence: a non-boilerplate passage
+                                        // or a near-duplicate
 };
 
 // Scans the shards. Fails only if nothing could run (no usable index); unreadable shards and
@@ -122,7 +148,10 @@ struct Passage {
 // Matches one document against the index. Thread-safe; `cache` may be shared by threads.
 class WorkCache;
 std::shared_ptr<WorkCache> make_work_cache(const index::Index& index, std::uint64_t max_bytes);
+// `tokens_out`, if given, receives the document's tokens (for callers that need them too,
+// such as near-duplicate sketching), so the text is segmented once.
 Result<std::vector<Passage>> match_document(const index::Index& index, std::string_view text,
-                                            const MatchParams& params, WorkCache& cache);
+                                            const MatchParams& params, WorkCache& cache,
+                                            std::vector<fingerprint::Token>* tokens_out = nullptr);
 
 }  // namespace prov::audit

@@ -153,10 +153,13 @@ std::vector<Chain> chain_hits(std::vector<Hit>& hits, const MatchParams& p) {
 }  // namespace
 
 Result<std::vector<Passage>> match_document(const index::Index& index, std::string_view text,
-                                            const MatchParams& params, WorkCache& cache) {
+                                            const MatchParams& params, WorkCache& cache,
+                                            std::vector<fingerprint::Token>* tokens_out) {
   std::vector<Passage> out;
   const auto& fp = index.params();
-  const auto tokens = fingerprint::tokenize(text);
+  std::vector<fingerprint::Token> local_tokens;
+  std::vector<fingerprint::Token>& tokens = tokens_out ? *tokens_out : local_tokens;
+  tokens = fingerprint::tokenize(text);
   if (tokens.size() < fp.k || tokens.size() < params.min_words) return out;
   const auto samples = fingerprint::sample(tokens, fp);
   if (samples.empty()) return out;

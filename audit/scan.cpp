@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "audit/audit.hpp"
+#include "audit/detail/near_dup.hpp"
 #include "common/sha256.hpp"
 
 namespace prov::audit {
@@ -78,6 +79,8 @@ struct RawMatch {
   std::string doc_id;
   bool text_repaired;
   Passage p;
+  MatchKind kind = MatchKind::kPassage;
+  double jaccard = 0, containment = 0;
 };
 
 }  // namespace
@@ -100,6 +103,13 @@ Result<ScanResult> scan(const index::Index& index, const ScanOptions& options) {
   if (options.in_memory_postings && index.postings_in_memory() == 0) {
     if (auto st = index.load_postings(); !st && st.error().code != Errc::kLimit) return std::move(st).error();
   }
+  // And every work window's MinHash sketch into the near-duplicate LSH table.
+  std::unique_ptr<detail::NearDupTable> near_dups;
+  if (options.match.near_duplicates) {
+    auto t = detail::NearDupTable::load(index, options.match);
+    if (!t) return std::move(t).error();
+    near_dups = std::move(t).value();
+  }
   const unsigned threads = options.threads ? options.threads : default_threads();
   auto cache = make_work_cache(index, options.work_cache_bytes);
   BatchQueue queue(threads * 4);
@@ -114,7 +124,8 @@ Result<ScanResult> scan(const index::Index& index, const ScanOptions& options) {
       std::vector<Doc> batch;
       while (queue.pop(batch)) {
         for (auto& doc : batch) {
-          auto passages = match_document(index, doc.rec.text, options.match, *cache);
+          std::vector<fingerprint::Token> tokens;
+          auto passages = match_document(index, doc.rec.text, options.match, *cache, &tokens);
           if (!passages) {
             std::lock_guard lock(err_mu);
             Error e = std::move(passages).error();
@@ -127,6 +138,24 @@ Result<ScanResult> scan(const index::Index& index, const ScanOptions& options) {
             per_thread[t].push_back(RawMatch{doc.shard_index, doc.rec.index, doc.rec.doc_id,
                                              doc.rec.text_repaired, p});
           match_count += passages->size();
+          // A token is at least one byte: shorter texts cannot reach near_dup_min_words.
+          if (near_dups && doc.rec.text.size() >= options.match.near_dup_min_words) {
+            for (const auto& d : detail::find_near_duplicates(*near_dups, tokens, index.params().k,
+                                                              *passages, options.match)) {
+              Passage p;
+              p.work = d.work;
+              p.doc_tok_start = d.doc_tok_start;
+              p.doc_tok_end = d.doc_tok_end;
+              p.doc_start = d.doc_start;
+              p.doc_end = d.doc_end;
+              p.boilerplate = d.boilerplate;
+              per_thread[t].push_back(RawMatch{doc.shard_index, doc.rec.index, doc.rec.doc_id,
+                                               doc.rec.text_repaired, p,
+                                               MatchKind::kNearDuplicate, d.jaccard,
+                                               d.containment});
+              ++match_count;
+            }
+          }
         }
       }
     });
@@ -209,6 +238,7 @@ Result<ScanResult> scan(const index::Index& index, const ScanOptions& options) {
         it = records.emplace(m.p.work, std::move(r).value()).first;
       }
       Match x;
+      x.kind = m.kind;
       x.shard_index = m.shard_index;
       x.shard = options.shards[m.shard_index];
       x.record = m.record;
@@ -224,6 +254,11 @@ Result<ScanResult> scan(const index::Index& index, const ScanOptions& options) {
       x.work_tok_end = m.p.work_tok_end;
       x.words = m.p.doc_tok_end - m.p.doc_tok_start;
       x.score = m.p.columns ? static_cast<double>(m.p.matched) / m.p.columns : 0.0;
+      if (m.kind == MatchKind::kNearDuplicate) {
+        x.score = m.jaccard;
+        x.jaccard = m.jaccard;
+        x.containment = m.containment;
+      }
       x.text_repaired = m.text_repaired;
       x.boilerplate = m.p.boilerplate;
       x.allowed = std::binary_search(result.allowed_works.begin(), result.allowed_works.end(), x.work_id);
@@ -236,6 +271,7 @@ Result<ScanResult> scan(const index::Index& index, const ScanOptions& options) {
     if (a.record != b.record) return a.record < b.record;
     if (a.doc_start != b.doc_start) return a.doc_start < b.doc_start;
     if (a.work_id != b.work_id) return a.work_id < b.work_id;
+    if (a.kind != b.kind) return a.kind < b.kind;  // a passage before a near-duplicate
     return a.work_start < b.work_start;
   });
   for (auto& m : matches) {
@@ -250,6 +286,7 @@ Result<ScanResult> scan(const index::Index& index, const ScanOptions& options) {
     std::set<std::pair<std::size_t, std::uint64_t>> docs;
     std::uint64_t passages = 0;
     std::uint64_t boilerplate = 0;
+    std::uint64_t near_duplicates = 0;
   };
   std::map<std::string, Acc> acc;
   std::map<std::string, const index::WorkRecord*> by_id;
@@ -257,6 +294,11 @@ Result<ScanResult> scan(const index::Index& index, const ScanOptions& options) {
   std::set<std::pair<std::size_t, std::uint64_t>> matched_docs;
   for (const auto& m : matches) {
     auto& a = acc[m.work_id];
+    if (m.kind == MatchKind::kNearDuplicate && !m.boilerplate) {  // evidence, no work range
+      ++a.near_duplicates;
+      matched_docs.emplace(m.shard_index, m.record);
+      continue;
+    }
     if (m.boilerplate) {  // listed, but no evidence of this work
       ++a.boilerplate;
       continue;
@@ -292,6 +334,7 @@ Result<ScanResult> scan(const index::Index& index, const ScanOptions& options) {
     c.passages = a.passages;
     c.documents = a.docs.size();
     c.boilerplate_passages = a.boilerplate;
+    c.near_duplicates = a.near_duplicates;
     c.allowed = std::binary_search(result.allowed_works.begin(), result.allowed_works.end(), id);
     result.works.push_back(std::move(c));
   }

@@ -106,7 +106,10 @@ void score(const Corpus& corpus, const std::vector<SourceWork>& works,
     const std::uint64_t key = doc_key(m.shard_index, m.record);
     const auto it = planted_at.find(key);
     if (it != planted_at.end()) {
-      in_doc[it->second].push_back(&m);
+      // A near-duplicate row has no work range: it is document-level evidence, not an
+      // alignment, so it neither finds nor splits a planted passage. In an unrelated document
+      // it is a false attribution like any other row (below).
+      if (m.kind != audit::MatchKind::kNearDuplicate) in_doc[it->second].push_back(&m);
       continue;
     }
     ++fa.in_unrelated_documents;

@@ -64,4 +64,60 @@ inline bool is_sampled(std::uint64_t shingle_hash, const Params& p) {
   return shingle_hash < p.threshold();
 }
 
+// ---- Sketches: one-permutation MinHash over all shingles -------------------------------
+//
+// A Sketch summarises the *set* of k-shingle hashes of a text (every shingle, not the sample)
+// so that two texts' Jaccard similarity |A∩B| / |A∪B| can be estimated from 128 numbers.
+// One-permutation hashing (Li, Owen & Zhang 2012): each shingle hash is remixed once
+// (x = splitmix64 finaliser of hash ^ kSketchSeed, so the bins are independent of the
+// hash < threshold sampling decision); the top 7 bits of x pick one of kSketchBins bins and the
+// bin keeps the minimum of the low 32 bits. Bins no shingle fell into are filled by optimal
+// densification (Shrivastava 2017): empty bin i copies the first non-empty bin on the fixed
+// pseudo-random probe sequence of i, which keeps the estimate unbiased for small sets. Cost:
+// one remix and one compare per shingle, no per-permutation hashing.
+inline constexpr std::uint32_t kSketchBins = 128;
+
+struct Sketch {
+  std::vector<std::uint32_t> mins;  // kSketchBins values; empty when the text had no shingle
+  std::uint64_t shingles = 0;       // shingle positions sketched (repeats counted: k-word
+                                    // repeats are rare in prose, so this is ~ the set size)
+  bool empty() const { return mins.empty(); }
+  bool operator==(const Sketch&) const = default;
+};
+
+// Sketches the shingle hashes [first, last). Deterministic; thread-safe.
+Sketch sketch(const std::uint64_t* first, const std::uint64_t* last);
+inline Sketch sketch(const std::vector<std::uint64_t>& hashes) {
+  return sketch(hashes.data(), hashes.data() + hashes.size());
+}
+
+// Estimated Jaccard similarity of the two shingle sets: the share of bins that agree.
+// 0 if either sketch is empty. Standard error about sqrt(J(1-J)/128), ±0.044 at J = 0.5.
+double jaccard(const Sketch& a, const Sketch& b);
+
+// Estimated share of a's shingles that are also in b, from the Jaccard estimate j and the
+// two sizes: |A∩B| = j (|A| + |B|) / (1 + j), divided by |A|; clamped to [0, 1]. Only as good
+// as j is: when |B| >> |A| the small error of j is multiplied by |B| / |A|.
+double containment(const Sketch& a, const Sketch& b, double j);
+
+// The token ranges that works and documents are sketched over: windows of kSketchWindow
+// tokens every kSketchStep tokens, so that a stretch of a long book in a long document is
+// compared with a window of like size (a whole-book sketch against a 2,000-word stretch would
+// see J ≈ 0.02, below any estimate's resolution), and, for a text longer than one window, the
+// whole text last, so that a whole copy whose order was scrambled (shuffled paragraphs or
+// lines, merged columns) still meets the whole work. A text of at most kSketchWindow tokens is
+// one window; the last grid window ends at the last token. Both sides use the same grid, so a
+// copied stretch shares at least 3/4 of its window with one window of the work (J >= 0.6).
+inline constexpr std::uint32_t kSketchWindow = 2000;
+inline constexpr std::uint32_t kSketchStep = 1000;
+struct TokenWindow {
+  std::uint32_t start = 0, end = 0;
+};
+std::vector<TokenWindow> sketch_windows(std::size_t tokens);
+
+// The sketch of tokens [w.start, w.end) given the text's shingle_hashes(): the shingles that
+// start in the window and end inside it.
+Sketch window_sketch(const std::vector<std::uint64_t>& shingle_hashes, TokenWindow w,
+                     std::uint32_t k);
+
 }  // namespace prov::fingerprint

@@ -1,6 +1,6 @@
 // index/index.cpp: the RocksDB-backed fingerprint index.
 //
-// Column families and encodings (format version 1):
+// Column families and encodings (format version 2):
 //   default   "format_version" -> decimal text; "params" -> JSON {k, sample_rate, version};
 //             "next_work" -> u32 big-endian; "created_by" -> tool name and version
 //   ids       work_id (64 hex chars) -> u32 BE work number ++ extractor string
@@ -12,6 +12,10 @@
 //             then u32 LE token position; values grow by a concatenating merge operator, so
 //             adding a work never reads old postings. Postings of a replaced work number stay
 //             until compaction and are filtered by the live-work set on lookup.
+//   sketches  u32 BE work number -> u32 LE window count, then per window (fingerprint::
+//             sketch_windows over the work's tokens): u32 LE first token, u32 LE end token,
+//             u64 LE shingles, kSketchBins x u32 LE mins (one-permutation MinHash). Added in
+//             format version 2.
 // Big-endian keys make RocksDB's byte order the numeric order.
 #include "index/index.hpp"
 
@@ -37,8 +41,9 @@
 namespace prov::index {
 namespace {
 
-constexpr const char* kCfNames[] = {"default", "ids", "works", "texts", "offsets", "postings"};
-enum Cf { kDefault = 0, kIds, kWorks, kTexts, kOffsets, kPostings, kCfCount };
+constexpr const char* kCfNames[] = {"default", "ids",      "works",   "texts",
+                                    "offsets", "postings", "sketches"};
+enum Cf { kDefault = 0, kIds, kWorks, kTexts, kOffsets, kPostings, kSketches, kCfCount };
 
 std::string be32(std::uint32_t v) {
   std::string s(4, '\0');
@@ -62,6 +67,50 @@ std::uint32_t get_le32(const char* p) {
   std::uint32_t v = 0;
   for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[i]);
   return v;
+}
+void put_le64(std::string& s, std::uint64_t v) {
+  for (int i = 0; i < 8; ++i) s.push_back(static_cast<char>(v >> (8 * i)));
+}
+std::uint64_t get_le64(const char* p) {
+  return get_le32(p) | (std::uint64_t{get_le32(p + 4)} << 32);
+}
+
+// The sketches value of one work (layout at the top of this file).
+std::string sketches_value(const std::vector<fingerprint::Token>& tokens, std::uint32_t k) {
+  const auto hashes = fingerprint::shingle_hashes(tokens, k);
+  const auto windows = fingerprint::sketch_windows(tokens.size());
+  std::string v;
+  v.reserve(4 + windows.size() * (16 + 4 * fingerprint::kSketchBins));
+  std::uint32_t n = 0;
+  std::string body;
+  for (const auto w : windows) {
+    const auto sk = fingerprint::window_sketch(hashes, w, k);
+    if (sk.empty()) continue;  // fewer than k tokens: nothing to compare
+    put_le32(body, w.start);
+    put_le32(body, w.end);
+    put_le64(body, sk.shingles);
+    for (const std::uint32_t m : sk.mins) put_le32(body, m);
+    ++n;
+  }
+  put_le32(v, n);
+  return v + body;
+}
+
+Result<std::vector<WindowSketch>> parse_sketches(std::uint32_t num, std::string_view v) {
+  constexpr std::size_t kEntry = 16 + 4 * fingerprint::kSketchBins;
+  if (v.size() < 4 || (v.size() - 4) % kEntry != 0 || (v.size() - 4) / kEntry != get_le32(v.data()))
+    return make_error(Errc::kFormat, "sketches of work " + std::to_string(num) + " are corrupt");
+  std::vector<WindowSketch> out((v.size() - 4) / kEntry);
+  const char* p = v.data() + 4;
+  for (auto& w : out) {
+    w.work = num;
+    w.window = {get_le32(p), get_le32(p + 4)};
+    w.sketch.shingles = get_le64(p + 8);
+    w.sketch.mins.resize(fingerprint::kSketchBins);
+    for (std::uint32_t i = 0; i < fingerprint::kSketchBins; ++i) w.sketch.mins[i] = get_le32(p + 16 + 4 * i);
+    p += kEntry;
+  }
+  return out;
 }
 
 // Concatenates posting lists. Associative, so RocksDB may combine operands in any grouping.
@@ -249,8 +298,44 @@ struct Index::Impl {
     return v;
   }
 
+  // An index from another format version may lack (or hold more) column families, and RocksDB
+  // refuses to open it with ours. Read its format_version through the families it has, so the
+  // refusal names both versions instead of calling it "not a provaudit index", and so an old
+  // index is never given a new family by a write open.
+  Status check_families() {
+    std::vector<std::string> have;
+    if (!rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir.string(), &have).ok())
+      return Ok{};  // not a database yet (or unreadable): open() reports it
+    std::vector<std::string> ours(std::begin(kCfNames), std::end(kCfNames));
+    std::sort(have.begin(), have.end());
+    std::sort(ours.begin(), ours.end());
+    if (have == ours) return Ok{};
+    std::vector<rocksdb::ColumnFamilyDescriptor> descs;
+    for (const auto& n : have) descs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* raw = nullptr;
+    rocksdb::DBOptions dbo;
+    dbo.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+    std::string version;
+    if (rocksdb::DB::OpenForReadOnly(dbo, dir.string(), descs, &handles, &raw).ok()) {
+      for (std::size_t i = 0; i < have.size(); ++i)
+        if (have[i] == "default" && !raw->Get(rocksdb::ReadOptions(), handles[i], "format_version", &version).ok())
+          version.clear();
+      for (auto* h : handles) raw->DestroyColumnFamilyHandle(h);
+      delete raw;
+    }
+    if (!version.empty() && version != std::to_string(kFormatVersion))
+      return make_error(Errc::kIncompatible,
+                        "index format version " + version + " is not supported (this build reads " +
+                            std::to_string(kFormatVersion) + ")",
+                        dir.string());
+    return make_error(Errc::kIncompatible, "not a provaudit index (column families differ)",
+                      dir.string());
+  }
+
   Status open(bool ro, bool create) {
     read_only = ro;
+    if (auto st = check_families(); !st) return st;
     rocksdb::DBOptions dbo;
     dbo.create_if_missing = create;
     dbo.create_missing_column_families = create;
@@ -476,10 +561,12 @@ Result<AddOutcome> Index::add_book(const ingest::Book& book) {
   b.Put(impl_->cfs[kIds], id, key + r.extractor);
   b.Put(impl_->cfs[kTexts], key, book.text);
   b.Put(impl_->cfs[kOffsets], key, offsets_json(book.offsets));
+  b.Put(impl_->cfs[kSketches], key, sketches_value(tokens, impl_->params.k));
   if (old) {
     b.Delete(impl_->cfs[kWorks], be32(old->num));
     b.Delete(impl_->cfs[kTexts], be32(old->num));
     b.Delete(impl_->cfs[kOffsets], be32(old->num));
+    b.Delete(impl_->cfs[kSketches], be32(old->num));
   }
   // Group positions by hash so a shingle repeated in the work costs one merge operand.
   std::unordered_map<std::uint64_t, std::string> grouped;
@@ -503,6 +590,36 @@ Result<AddOutcome> Index::add_book(const ingest::Book& book) {
     if (old) impl_->live.erase(old->num);
   }
   return old ? AddOutcome::kReextracted : AddOutcome::kAdded;
+}
+
+Result<std::vector<WindowSketch>> Index::sketches(std::uint32_t num) const {
+  auto v = impl_->get(kSketches, be32(num));
+  if (!v) return std::move(v).error();
+  auto r = parse_sketches(num, *v);
+  if (!r) return std::move(r).error().with_path(impl_->dir.string());
+  return r;
+}
+
+Result<std::vector<WindowSketch>> Index::all_sketches() const {
+  std::vector<WindowSketch> out;
+  std::unordered_set<std::uint32_t> live;
+  {
+    std::shared_lock lock(impl_->live_mu);
+    live = impl_->live;
+  }
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->cfs[kSketches]));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (it->key().size() != 4) continue;
+    const std::uint32_t num = from_be32(it->key().ToStringView());
+    if (!live.count(num)) continue;
+    auto r = parse_sketches(num, it->value().ToStringView());
+    if (!r) return std::move(r).error().with_path(impl_->dir.string());
+    for (auto& w : *r) out.push_back(std::move(w));
+  }
+  if (!it->status().ok()) return db_error(it->status(), impl_->dir);
+  return out;
 }
 
 Status Index::load_postings() const {

@@ -23,7 +23,8 @@
 
 namespace prov::index {
 
-inline constexpr std::uint32_t kFormatVersion = 1;
+// 2: adds the "sketches" column family (MinHash window sketches of each work).
+inline constexpr std::uint32_t kFormatVersion = 2;
 
 // A work as stored. `num` is the index-internal number postings refer to; everything a user
 // sees is keyed by work_id (the SHA-256 of the source bytes), which is stable across indexes.
@@ -52,6 +53,14 @@ struct Posting {
   std::uint32_t work = 0;
   std::uint32_t pos = 0;
   bool operator==(const Posting&) const = default;
+};
+
+// The one-permutation MinHash sketch of one window of a work's tokens
+// (fingerprint::sketch_windows), for near-duplicate detection.
+struct WindowSketch {
+  std::uint32_t work = 0;           // index work number
+  fingerprint::TokenWindow window;  // token range in the work
+  fingerprint::Sketch sketch;
 };
 
 enum class AddOutcome {
@@ -87,7 +96,7 @@ class Index {
   // Exact id, or a unique prefix of at least 8 hex digits. kNotFound otherwise.
   Result<WorkRecord> resolve(std::string_view id_or_prefix) const;
 
-  // Tokenizes, samples and stores one book in a single atomic write.
+  // Tokenizes, samples, sketches and stores one book in a single atomic write.
   Result<AddOutcome> add_book(const ingest::Book& book);
 
   // All works, sorted by work_id.
@@ -110,6 +119,12 @@ class Index {
   // out[i] receives the postings of hashes[i] (empty if none), live works only, sorted.
   Status lookup(const std::vector<std::uint64_t>& hashes,
                 std::vector<std::vector<Posting>>& out) const;
+
+  // The window sketches of one work, in window order (kNotFound for an unknown number).
+  Result<std::vector<WindowSketch>> sketches(std::uint32_t num) const;
+  // Every live work's window sketches, by work number then window: what a scan loads into its
+  // in-memory LSH table (536 bytes a window, one window per 1,000 words). One sequential pass.
+  Result<std::vector<WindowSketch>> all_sketches() const;
 
   // SHA-256 over the format version, the parameters and every (work_id, extractor) pair in
   // id order: equal digests mean a scan sees the same works, fingerprinted the same way.

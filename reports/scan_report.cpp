@@ -8,10 +8,11 @@
 namespace prov::reports {
 
 std::string match_line(const audit::Match& m) {
+  const bool near_dup = m.kind == audit::MatchKind::kNearDuplicate;
   JsonWriter w;
   w.begin_object()
       .field("finding_id", m.finding_id)
-      .field("kind", "passage")
+      .field("kind", near_dup ? "near_duplicate" : "passage")
       .field("shard", m.shard)
       .field("record", m.record)
       .field("doc_id", m.doc_id)
@@ -20,11 +21,15 @@ std::string match_line(const audit::Match& m) {
       .field("work_id", m.work_id)
       .field("work_sha256", m.work_id)
       .field("work_path", m.work_path)
-      .field("work_title", m.work_title)
-      .field("work_start", m.work_start)
-      .field("work_end", m.work_end)
-      .field("words", static_cast<std::uint64_t>(m.words))
-      .field("score", m.score);
+      .field("work_title", m.work_title);
+  if (near_dup) {  // found by MinHash only: no work range
+    w.key("work_start").null();
+    w.key("work_end").null();
+  } else {
+    w.field("work_start", m.work_start).field("work_end", m.work_end);
+  }
+  w.field("words", static_cast<std::uint64_t>(m.words)).field("score", m.score);
+  if (near_dup) w.field("jaccard", m.jaccard).field("containment", m.containment);
   w.key("flags").begin_array();
   if (m.boilerplate) w.value("boilerplate");
   if (m.allowed) w.value("allowed");
@@ -74,6 +79,12 @@ std::string summary_json(const audit::ScanResult& r) {
       .field("max_postings", r.match.max_postings)
       .field("rare_postings", r.match.rare_postings)
       .field("boilerplate_works", r.match.boilerplate_works)
+      .field("near_duplicates", r.match.near_duplicates)
+      .field("near_dup_jaccard", r.match.near_dup_jaccard)
+      .field("near_dup_containment", r.match.near_dup_containment)
+      .field("near_dup_min_words", r.match.near_dup_min_words)
+      .field("lsh_bands", r.match.lsh_bands)
+      .field("lsh_rows", r.match.lsh_rows)
       .end_object();
   w.field_strings("allowed_works", r.allowed_works);
   w.key("shard")
@@ -114,19 +125,23 @@ std::string summary_json(const audit::ScanResult& r) {
         .field("passages", c.passages)
         .field("documents", c.documents)
         .field("boilerplate_passages", c.boilerplate_passages)
+        .field("near_duplicates", c.near_duplicates)
         .field("allowed", c.allowed)
         .end_object();
   }
   w.end_array();
   std::uint64_t skipped = 0;
   for (const auto& s : r.shards) skipped += s.skipped;
+  std::uint64_t near_duplicates = 0;
+  for (const auto& m : r.matches) near_duplicates += m.kind == audit::MatchKind::kNearDuplicate;
   w.key("totals")
       .begin_object()
       .field("shards", static_cast<std::uint64_t>(r.shards.size()))
       .field("records", r.records)
       .field("skipped", skipped)
       .field("documents_matched", r.documents_matched)
-      .field("passages", static_cast<std::uint64_t>(r.matches.size()))
+      .field("passages", static_cast<std::uint64_t>(r.matches.size()) - near_duplicates)
+      .field("near_duplicates", near_duplicates)
       .field("works_matched", static_cast<std::uint64_t>(r.works.size()))
       .field("errors", static_cast<std::uint64_t>(r.errors.size()))
       .end_object();

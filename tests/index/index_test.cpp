@@ -132,7 +132,7 @@ TEST_CASE("an index refuses other parameters, versions and non-index directories
   {
     rocksdb::DB* raw = nullptr;
     std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-    for (const char* n : {"default", "ids", "works", "texts", "offsets", "postings"})
+    for (const char* n : {"default", "ids", "works", "texts", "offsets", "postings", "sketches"})
       cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
     rocksdb::DBOptions o;
@@ -145,6 +145,34 @@ TEST_CASE("an index refuses other parameters, versions and non-index directories
   REQUIRE_FALSE(future.ok());
   CHECK(future.error().code == Errc::kIncompatible);
   CHECK(future.error().message.find("version 99") != std::string::npos);
+
+  // A version-1 index (before the sketches family) is refused by version, read or write, and
+  // a write open does not add the new family to it.
+  {
+    const auto v1 = dir / "v1";
+    rocksdb::DB* raw = nullptr;
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+    for (const char* n : {"default", "ids", "works", "texts", "offsets", "postings"})
+      cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DBOptions o;
+    o.create_if_missing = true;
+    o.create_missing_column_families = true;
+    REQUIRE(rocksdb::DB::Open(o, v1.string(), cfs, &handles, &raw).ok());
+    REQUIRE(raw->Put(rocksdb::WriteOptions(), handles[0], "format_version", "1").ok());
+    for (auto* h : handles) raw->DestroyColumnFamilyHandle(h);
+    delete raw;
+    auto ro = index::Index::open_read_only(v1);
+    REQUIRE_FALSE(ro.ok());
+    CHECK(ro.error().code == Errc::kIncompatible);
+    CHECK(ro.error().message.find("format version 1 is not supported") != std::string::npos);
+    auto rw = index::Index::open_for_write(v1, fingerprint::Params{});
+    REQUIRE_FALSE(rw.ok());
+    CHECK(rw.error().message.find("format version 1 is not supported") != std::string::npos);
+    std::vector<std::string> families;
+    REQUIRE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), v1.string(), &families).ok());
+    CHECK(families.size() == 6);
+  }
 
   test::write_bytes(dir / "notidx" / "file.txt", "hello");
   CHECK_FALSE(index::Index::open_read_only(dir / "notidx").ok());
@@ -180,4 +208,45 @@ TEST_CASE("bulk ingest reads directories, reports bad files, keeps what is index
   const std::string digest = (*idx)->digest();
   CHECK(digest.size() == 64);
   CHECK((*idx)->digest() == digest);
+}
+
+TEST_CASE("each work's window sketches are stored with it and replaced with it", "[index]") {
+  test::TempDir dir("index-sketch");
+  const auto path = dir / "idx";
+  std::string longer;
+  for (int i = 0; i < 60; ++i) longer += kText + " Chapter " + std::to_string(i) + ". ";
+  const auto toks = fingerprint::tokenize(longer);
+  REQUIRE(toks.size() > fingerprint::kSketchWindow);
+  {
+    auto w = index::Index::open_for_write(path, fingerprint::Params{});
+    REQUIRE(w.ok());
+    REQUIRE((*w)->add_book(make_book(kText, "a.txt")).ok());
+    REQUIRE((*w)->add_book(make_book(longer, "b.txt")).ok());
+    // The same bytes by a newer extractor replace work 2 by work 3, sketches included.
+    REQUIRE(*(*w)->add_book(make_book(longer, "b.txt", "txt/2")) == index::AddOutcome::kReextracted);
+  }
+  auto idx = index::Index::open_read_only(path);
+  REQUIRE(idx.ok());
+  auto one = (*idx)->sketches(1);
+  REQUIRE(one.ok());
+  REQUIRE(one->size() == 1);
+  const auto hashes = fingerprint::shingle_hashes(fingerprint::tokenize(kText), 5);
+  CHECK(one->front().sketch == fingerprint::sketch(hashes));
+  CHECK(one->front().window.end == fingerprint::tokenize(kText).size());
+
+  CHECK((*idx)->sketches(2).error().code == Errc::kNotFound);
+  auto three = (*idx)->sketches(3);
+  REQUIRE(three.ok());
+  const auto windows = fingerprint::sketch_windows(toks.size());
+  REQUIRE(three->size() == windows.size());
+  const auto long_hashes = fingerprint::shingle_hashes(toks, 5);
+  for (std::size_t i = 0; i < windows.size(); ++i) {
+    CHECK((*three)[i].window.start == windows[i].start);
+    CHECK((*three)[i].sketch == fingerprint::window_sketch(long_hashes, windows[i], 5));
+  }
+  auto all = (*idx)->all_sketches();
+  REQUIRE(all.ok());
+  CHECK(all->size() == 1 + windows.size());
+  CHECK(all->front().work == 1);
+  CHECK(all->back().work == 3);
 }

@@ -1,0 +1,77 @@
+// audit/detail/near_dup.hpp: near-duplicate detection by MinHash window
+// sketches and LSH.
+//
+// Works were sketched at ingest in windows of fingerprint::kSketchWindow tokens
+// (the index's "sketches" family). At scan start every live window sketch is
+// loaded into a NearDupTable: an LSH table of `bands` bands of `rows` bins
+// each, so a document window costs `bands` binary searches ("a few probes")
+// whatever the index size. A window pair becomes a candidate when at least one
+// band agrees in all its rows, with probability 1 - (1 - J^rows)^bands;
+// candidates are then scored by the full 128-bin Jaccard estimate.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "audit/audit.hpp"
+#include "fingerprint/fingerprint.hpp"
+#include "index/index.hpp"
+
+namespace prov::audit::detail {
+
+class NearDupTable {
+ public:
+  // Loads every live work's window sketches (Index::all_sketches) and builds
+  // the band table. bands * rows must not exceed fingerprint::kSketchBins
+  // (kUsage otherwise).
+  static Result<std::unique_ptr<NearDupTable>> load(const index::Index& index,
+                                                    const MatchParams& params);
+
+  // For every work with a window that shares a band with `s`: that work's
+  // window with the highest estimated Jaccard (ties: the earlier window), as
+  // (window number, J). Thread-safe.
+  struct Candidate {
+    std::uint32_t window = 0;  // into windows()
+    double jaccard = 0;
+  };
+  std::vector<Candidate> probe(const fingerprint::Sketch& s) const;
+
+  const std::vector<index::WindowSketch>& windows() const { return windows_; }
+  std::uint64_t memory_bytes() const;
+
+ private:
+  NearDupTable() = default;
+  std::uint32_t band_key(const fingerprint::Sketch& s, std::uint32_t band) const;
+
+  std::uint32_t bands_ = 0, rows_ = 0;
+  std::vector<index::WindowSketch> windows_;
+  std::vector<std::uint64_t> entries_;  // band key << 32 | window number, sorted
+};
+
+// A document window whose sketch resembles a work window's.
+struct NearDup {
+  std::uint32_t work = 0;  // index work number
+  std::uint32_t doc_tok_start = 0, doc_tok_end = 0;
+  std::uint64_t doc_start = 0,
+                doc_end = 0;  // bytes of those tokens in the document
+  double jaccard = 0;         // estimated Jaccard of the shingle sets
+  double containment = 0;     // estimated share of the document window's shingles in the work's
+  bool boilerplate = false;   // the window resembles >= boilerplate_works works
+};
+
+// Sketches `tokens` (the document's, as fingerprint::tokenize gave them) in
+// fingerprint::sketch_windows, probes the table with each window of at least
+// params.near_dup_min_words tokens, and keeps a work when J >= near_dup_jaccard
+// or C >= near_dup_containment, unless that work's verified `passages` in this
+// document already cover at least half of the window's tokens or start where it
+// starts (a verified passage is the better evidence). A window that resembles
+// boilerplate_works works or more is flagged boilerplate in all of them.
+// Overlapping kept windows of one work merge into one NearDup, with the mean of
+// their J and C. Sorted by (doc_tok_start, work).
+std::vector<NearDup> find_near_duplicates(const NearDupTable& table,
+                                          const std::vector<fingerprint::Token>& tokens,
+                                          std::uint32_t k, const std::vector<Passage>& passages,
+                                          const MatchParams& params);
+
+}  // namespace prov::audit::detail

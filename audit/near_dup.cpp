@@ -1,0 +1,166 @@
+// audit/near_dup.cpp: near-duplicate documents (whole copies, other editions,
+// heavily reformatted copies) found by MinHash window sketches and an LSH
+// table, for the cases where passage verification finds nothing or little. See
+// audit/detail/near_dup.hpp.
+//
+// Band key: xxh3-free and cheap: the `rows` 32-bit mins of the band are folded
+// with the band number through splitmix64's finaliser and the top 32 bits kept.
+// A false band agreement (two different bands with one key, 2^-32 a pair) only
+// costs one 128-bin comparison.
+#include "audit/detail/near_dup.hpp"
+
+#include <algorithm>
+
+namespace prov::audit::detail {
+namespace {
+
+constexpr std::uint64_t mix(std::uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+}  // namespace
+
+std::uint32_t NearDupTable::band_key(const fingerprint::Sketch& s, std::uint32_t band) const {
+  std::uint64_t h = mix(0x3c6ef372fe94f82bull + band);
+  for (std::uint32_t r = 0; r < rows_; ++r) h = mix(h ^ s.mins[band * rows_ + r]);
+  return static_cast<std::uint32_t>(h >> 32);
+}
+
+Result<std::unique_ptr<NearDupTable>> NearDupTable::load(const index::Index& index,
+                                                         const MatchParams& params) {
+  if (params.lsh_bands == 0 || params.lsh_rows == 0 ||
+      std::uint64_t{params.lsh_bands} * params.lsh_rows > fingerprint::kSketchBins)
+    return make_error(Errc::kUsage, "LSH bands x rows must be between 1 and " +
+                                        std::to_string(fingerprint::kSketchBins));
+  auto all = index.all_sketches();
+  if (!all) return std::move(all).error();
+  std::unique_ptr<NearDupTable> t(new NearDupTable());
+  t->bands_ = params.lsh_bands;
+  t->rows_ = params.lsh_rows;
+  t->windows_ = std::move(all).value();
+  if (t->windows_.size() >= (1ull << 32))
+    return make_error(Errc::kLimit, "more than 2^32 sketch windows");
+  t->entries_.reserve(t->windows_.size() * t->bands_);
+  for (std::size_t w = 0; w < t->windows_.size(); ++w)
+    for (std::uint32_t b = 0; b < t->bands_; ++b)
+      t->entries_.push_back(std::uint64_t{t->band_key(t->windows_[w].sketch, b)} << 32 | w);
+  std::sort(t->entries_.begin(), t->entries_.end());
+  return t;
+}
+
+std::uint64_t NearDupTable::memory_bytes() const {
+  return entries_.size() * sizeof(std::uint64_t) +
+         windows_.size() * (sizeof(index::WindowSketch) + 4 * fingerprint::kSketchBins);
+}
+
+std::vector<NearDupTable::Candidate> NearDupTable::probe(const fingerprint::Sketch& s) const {
+  std::vector<Candidate> out;
+  if (s.empty() || entries_.empty()) return out;
+  std::vector<std::uint32_t> hits;
+  for (std::uint32_t b = 0; b < bands_; ++b) {
+    const std::uint64_t key = std::uint64_t{band_key(s, b)} << 32;
+    for (auto it = std::lower_bound(entries_.begin(), entries_.end(), key);
+         it != entries_.end() && (*it >> 32) == (key >> 32); ++it)
+      hits.push_back(static_cast<std::uint32_t>(*it));
+  }
+  std::sort(hits.begin(), hits.end());
+  hits.erase(std::unique(hits.begin(), hits.end()), hits.end());
+  // Windows are stored by work number then window, so one work's candidates are
+  // adjacent.
+  for (const std::uint32_t w : hits) {
+    const double j = fingerprint::jaccard(s, windows_[w].sketch);
+    if (!out.empty() && windows_[out.back().window].work == windows_[w].work) {
+      if (j > out.back().jaccard) out.back() = Candidate{w, j};
+    } else {
+      out.push_back(Candidate{w, j});
+    }
+  }
+  return out;
+}
+
+std::vector<NearDup> find_near_duplicates(const NearDupTable& table,
+                                          const std::vector<fingerprint::Token>& tokens,
+                                          std::uint32_t k, const std::vector<Passage>& passages,
+                                          const MatchParams& params) {
+  std::vector<NearDup> kept;
+  if (tokens.size() < std::max<std::size_t>(params.near_dup_min_words, k)) return kept;
+  const auto hashes = fingerprint::shingle_hashes(tokens, k);
+  std::uint32_t resembled = 0;  // works the current window resembles (before suppression)
+  for (const auto win : fingerprint::sketch_windows(tokens.size())) {
+    if (win.end - win.start < params.near_dup_min_words) continue;
+    const auto sk = fingerprint::window_sketch(hashes, win, k);
+    const std::size_t first = kept.size();
+    for (const auto& c : table.probe(sk)) {
+      const auto& ws = table.windows()[c.window];
+      const double cont = fingerprint::containment(sk, ws.sketch, c.jaccard);
+      if (c.jaccard < params.near_dup_jaccard && cont < params.near_dup_containment) continue;
+      ++resembled;
+      // Verified passages of this work explain this window already?
+      std::uint64_t covered = 0;
+      bool same_start = false;
+      for (const auto& p : passages) {
+        if (p.work != ws.work) continue;
+        const std::uint32_t a = std::max(p.doc_tok_start, win.start);
+        const std::uint32_t b = std::min(p.doc_tok_end, win.end);
+        if (a < b) covered += b - a;
+        same_start |= p.doc_tok_start == win.start;
+      }
+      if (same_start || 2 * covered >= win.end - win.start) continue;
+      NearDup d;
+      d.work = ws.work;
+      d.doc_tok_start = win.start;
+      d.doc_tok_end = win.end;
+      d.jaccard = c.jaccard;
+      d.containment = cont;
+      kept.push_back(d);
+    }
+    // Text that resembles many works (the Project Gutenberg licence, a stock
+    // preface) is no evidence of any one of them: listed, flagged, as
+    // boilerplate passages are.
+    if (resembled >= params.boilerplate_works)
+      for (std::size_t i = first; i < kept.size(); ++i) kept[i].boilerplate = true;
+    resembled = 0;
+  }
+  // Merge overlapping windows of one work into one finding: mean J and C over
+  // its windows.
+  std::stable_sort(kept.begin(), kept.end(), [](const NearDup& a, const NearDup& b) {
+    if (a.work != b.work) return a.work < b.work;
+    if (a.boilerplate != b.boilerplate) return a.boilerplate < b.boilerplate;
+    return a.doc_tok_start < b.doc_tok_start;
+  });
+  std::vector<NearDup> out;
+  std::size_t n = 0;  // windows merged into out.back()
+  const auto average = [&] {
+    if (out.empty()) return;
+    out.back().jaccard /= static_cast<double>(n);
+    out.back().containment /= static_cast<double>(n);
+  };
+  for (const auto& d : kept) {
+    if (!out.empty() && out.back().work == d.work && out.back().boilerplate == d.boilerplate &&
+        d.doc_tok_start <= out.back().doc_tok_end) {
+      auto& m = out.back();
+      m.doc_tok_end = std::max(m.doc_tok_end, d.doc_tok_end);
+      m.jaccard += d.jaccard;
+      m.containment += d.containment;
+      ++n;
+      continue;
+    }
+    average();
+    out.push_back(d);
+    n = 1;
+  }
+  average();
+  for (auto& d : out) {
+    d.doc_start = tokens[d.doc_tok_start].start;
+    d.doc_end = tokens[d.doc_tok_end - 1].end;
+  }
+  std::sort(out.begin(), out.end(), [](const NearDup& a, const NearDup& b) {
+    if (a.doc_tok_start != b.doc_tok_start) return a.doc_tok_start < b.doc_tok_start;
+    return a.work != b.work ? a.work < b.work : a.boilerplate < b.boilerplate;
+  });
+  return out;
+}
+
+}  // namespace prov::audit::detail
