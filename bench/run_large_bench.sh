@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/run_large_bench.sh: the whole pipeline at scale (issue 4's benchmark).
 # Generates WORKS works of about WORDS words each (default 1,000 x 100,000 = 100 M words) as
-# .txt, with a second-order word Markov chain trained on natural text (../shared/corpus/texts/en
+# .txt, with a generator of text with natural word frequencies (bench/markov.py), trained on natural text (../shared/corpus/texts/en
 # when present, else fixtures/), and SHARD_MB of .jsonl.zst shards (default 1,000 MB) of Markov
 # text from another stream with passages of the works planted in 1 document in 10. Then times
 # `provaudit ingest` and `provaudit scan` (1 and all threads) with /usr/bin/time and prints MB/s
