@@ -20,6 +20,7 @@ struct ScanArgs {
   std::string id_field = "id";
   std::uint32_t min_words = 25;
   std::string allow_file;
+  std::uint64_t work_cache_mb = 1024;
   bool quiet = false;
 };
 
@@ -59,6 +60,7 @@ int run_scan(const ScanArgs& a) {
   opt.shard.id_field = a.id_field;
   opt.match.min_words = a.min_words;
   opt.threads = a.threads;
+  opt.work_cache_bytes = a.work_cache_mb << 20;
   if (!a.allow_file.empty()) {
     auto ids = read_allowlist(a.allow_file);
     if (!ids) return fail(ids.error());
@@ -110,6 +112,10 @@ void register_scan(CLI::App& app, int& exit_code) {
   cmd->add_option("--allow", args->allow_file,
                   "File of work ids (one a line, # comments) that are licensed or public domain:\n"
                   "their passages are reported with the flag \"allowed\" and kept out of verdicts");
+  cmd->add_option("--work-cache-mb", args->work_cache_mb,
+                  "Memory for tokenized works kept for verification (default 1024). Raise it when\n"
+                  "documents hit many large works: a work that falls out is tokenized again")
+      ->check(CLI::Range(std::uint64_t{16}, std::uint64_t{1} << 24));
   cmd->add_flag("--quiet,-q", args->quiet, "No progress line");
   cmd->callback([args, &exit_code] { exit_code = run_scan(*args); });
 }
