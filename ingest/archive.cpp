@@ -17,6 +17,7 @@
 
 #include "ingest/detail/book_readers.hpp"
 #include "ingest/detail/markup.hpp"
+#include "ingest/detail/utf8_locale.hpp"
 
 namespace prov::ingest::detail {
 namespace {
@@ -27,30 +28,6 @@ struct ArchiveFree {
   void operator()(archive* a) const { archive_read_free(a); }
 };
 using ArchivePtr = std::unique_ptr<archive, ArchiveFree>;
-
-// libarchive converts member names to the current locale's charset and drops names it cannot
-// convert (in the C locale: every non-ASCII name); this thread uses a UTF-8 locale meanwhile.
-class Utf8Locale {
- public:
-  Utf8Locale() {
-    for (const char* name : {"C.UTF-8", "C.utf8", "en_US.UTF-8"}) {
-      locale_ = newlocale(LC_CTYPE_MASK, name, static_cast<locale_t>(0));
-      if (locale_ != static_cast<locale_t>(0)) break;
-    }
-    if (locale_ != static_cast<locale_t>(0)) previous_ = uselocale(locale_);
-  }
-  ~Utf8Locale() {
-    if (locale_ == static_cast<locale_t>(0)) return;
-    uselocale(previous_);
-    freelocale(locale_);
-  }
-  Utf8Locale(const Utf8Locale&) = delete;
-  Utf8Locale& operator=(const Utf8Locale&) = delete;
-
- private:
-  locale_t locale_ = static_cast<locale_t>(0);
-  locale_t previous_ = static_cast<locale_t>(0);
-};
 
 std::string why(archive* a, const char* fallback) {
   const char* s = archive_error_string(a);

@@ -110,25 +110,9 @@ Status read_djvu(std::string_view bytes, const BookLimits& limits, Book& book) {
     if (r != miniexp_nil) ddjvu_miniexp_release(doc.get(), r);
     const std::string text = clean_page_text(std::move(raw));
     if (text.empty()) continue;
-    if (!book.text.empty()) {
-      book.text += '\n';
-      book.offsets.back().text_end = book.text.size();
-    }
-    if (book.text.size() + text.size() + 1 > limits.max_bytes)
-      return make_error(Errc::kLimit, "extracted text is larger than max_bytes");
-    OffsetSpan span;
-    span.text_start = book.text.size();
-    span.source = "page " + std::to_string(p + 1);
-    span.source_line = static_cast<std::uint32_t>(p + 1);
-    book.text += text;
-    book.text += '\n';
-    span.text_end = book.text.size();
-    book.offsets.push_back(std::move(span));
+    if (auto st = append_page(book, text, p, limits); !st) return st;
   }
-  if (book.text.empty())
-    return make_error(Errc::kUnsupported, "no text layer (" + std::to_string(pages) +
-                                              (pages == 1 ? " page" : " pages") +
-                                              " without text: a scan?)");
+  if (book.text.empty()) return no_text_layer(pages);
   return Ok{};
 }
 

@@ -77,6 +77,31 @@ std::string clean_page_text(std::string raw) {
   return out;
 }
 
+Status append_page(Book& book, const std::string& text, int page_index, const BookLimits& limits) {
+  if (!book.text.empty()) {  // the last page ended with "\n": this makes the blank line
+    book.text += '\n';
+    book.offsets.back().text_end = book.text.size();
+  }
+  if (book.text.size() + text.size() + 1 > limits.max_bytes)
+    return make_error(Errc::kLimit, "extracted text is larger than max_bytes (" +
+                                        std::to_string(limits.max_bytes) + ")");
+  OffsetSpan span;
+  span.text_start = book.text.size();
+  span.source = "page " + std::to_string(page_index + 1);
+  span.source_line = static_cast<std::uint32_t>(page_index + 1);
+  book.text += text;
+  book.text += '\n';
+  span.text_end = book.text.size();
+  book.offsets.push_back(std::move(span));
+  return Ok{};
+}
+
+Error no_text_layer(int pages) {
+  return make_error(Errc::kUnsupported, "no text layer (" + std::to_string(pages) +
+                                            (pages == 1 ? " page" : " pages") +
+                                            " without text: a scan?)");
+}
+
 Status read_pdf(std::string_view bytes, const BookLimits& limits, Book& book) {
   static std::once_flag quiet;
   std::call_once(quiet, [] { poppler::set_debug_error_function(ignore_poppler, nullptr); });
@@ -106,26 +131,9 @@ Status read_pdf(std::string_view bytes, const BookLimits& limits, Book& book) {
     const std::string text =
         clean_page_text(utf8(page->text(poppler::rectf(), poppler::page::non_raw_non_physical_layout)));
     if (text.empty()) continue;
-    if (!book.text.empty()) {  // the last page ended with "\n": this makes the blank line
-      book.text += '\n';
-      book.offsets.back().text_end = book.text.size();
-    }
-    if (book.text.size() + text.size() + 1 > limits.max_bytes)
-      return make_error(Errc::kLimit, "extracted text is larger than max_bytes (" +
-                                          std::to_string(limits.max_bytes) + ")");
-    OffsetSpan span;
-    span.text_start = book.text.size();
-    span.source = "page " + std::to_string(p + 1);
-    span.source_line = static_cast<std::uint32_t>(p + 1);
-    book.text += text;
-    book.text += '\n';
-    span.text_end = book.text.size();
-    book.offsets.push_back(std::move(span));
+    if (auto st = append_page(book, text, p, limits); !st) return st;
   }
-  if (book.text.empty())
-    return make_error(Errc::kUnsupported, "no text layer (" + std::to_string(pages) +
-                                              (pages == 1 ? " page" : " pages") +
-                                              " without text: a scan?)");
+  if (book.text.empty()) return no_text_layer(pages);
   return Ok{};
 }
 

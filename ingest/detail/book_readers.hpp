@@ -51,6 +51,11 @@ std::string clean_meta(std::string_view s);
 // One page's text (PDF, DjVu) as lines: valid UTF-8 (bad bytes become U+FFFD), CR and form
 // feeds gone, trailing spaces gone, runs of blank lines made one, no blank line at either end.
 std::string clean_page_text(std::string raw);
+// Appends one page's cleaned text as its own paragraph (pages separated by a blank line) with
+// an offset span naming the page ("page 37", source_line 37). kLimit past max_bytes.
+Status append_page(Book& book, const std::string& text, int page_index, const BookLimits& limits);
+// The error for a paginated book whose pages gave no text at all.
+Error no_text_layer(int pages);
 // Reads title, creators, language, publisher, date and ISBNs from an XMP packet (PDF) into
 // the fields of `book` that are still empty.
 void read_xmp(std::string_view xmp, Book& book);
