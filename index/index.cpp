@@ -42,9 +42,9 @@
 namespace prov::index {
 namespace {
 
-constexpr const char* kCfNames[] = {"default", "ids",      "works",   "texts",
-                                    "offsets", "postings", "sketches"};
-enum Cf { kDefault = 0, kIds, kWorks, kTexts, kOffsets, kPostings, kSketches, kCfCount };
+constexpr const char* kCfNames[] = {"default",  "ids",      "works",   "texts",
+                                    "offsets",  "postings", "sketches", "evidence"};
+enum Cf { kDefault = 0, kIds, kWorks, kTexts, kOffsets, kPostings, kSketches, kEvidence, kCfCount };
 
 std::string be32(std::uint32_t v) {
   std::string s(4, '\0');
@@ -742,6 +742,31 @@ Status Index::lookup(const std::vector<std::uint64_t>& hashes,
       return a.work != b2.work ? a.work < b2.work : a.pos < b2.pos;
     });
   }
+  return Ok{};
+}
+
+Status Index::put_evidence(const std::vector<std::pair<std::string, std::string>>& records) {
+  rocksdb::WriteBatch b;
+  for (const auto& [k, v] : records) b.Put(impl_->cfs[kEvidence], k, v);
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  if (auto s = impl_->db->Write(wo, &b); !s.ok()) return db_error(s, impl_->dir);
+  return Ok{};
+}
+
+Result<std::string> Index::get_evidence(std::string_view key) const {
+  return impl_->get(kEvidence, std::string(key));
+}
+
+Status Index::scan_evidence(
+    std::string_view prefix,
+    const std::function<bool(std::string_view key, std::string_view value)>& visit) const {
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cfs[kEvidence]));
+  const rocksdb::Slice p(prefix.data(), prefix.size());
+  for (it->Seek(p); it->Valid() && it->key().starts_with(p); it->Next())
+    if (!visit(it->key().ToStringView(), it->value().ToStringView())) break;
+  if (!it->status().ok()) return db_error(it->status(), impl_->dir);
   return Ok{};
 }
 

@@ -24,7 +24,8 @@
 namespace prov::index {
 
 // 2: adds the "sketches" column family (MinHash window sketches of each work).
-inline constexpr std::uint32_t kFormatVersion = 2;
+// 3: adds the "evidence" column family (torrents, their links to works, seeding events).
+inline constexpr std::uint32_t kFormatVersion = 3;
 
 // A work as stored. `num` is the index-internal number postings refer to; everything a user
 // sees is keyed by work_id (the SHA-256 of the source bytes), which is stable across indexes.
@@ -125,6 +126,16 @@ class Index {
   // Every live work's window sketches, by work number then window: what a scan loads into its
   // in-memory LSH table (536 bytes a window, one window per 1,000 words). One sequential pass.
   Result<std::vector<WindowSketch>> all_sketches() const;
+
+  // Evidence records: torrents, the links from torrent files to works, seeding events. The
+  // index stores them as opaque values under ordered keys; their encoding belongs to the
+  // evidence code (key prefixes are listed in ARCHITECTURE.md). put_evidence writes all
+  // records in one atomic, synced batch (writers only); scan_evidence visits keys with the
+  // prefix in key order until `visit` returns false.
+  Status put_evidence(const std::vector<std::pair<std::string, std::string>>& records);
+  Result<std::string> get_evidence(std::string_view key) const;  // Errc::kNotFound if absent
+  Status scan_evidence(std::string_view prefix,
+                       const std::function<bool(std::string_view key, std::string_view value)>& visit) const;
 
   // SHA-256 over the format version, the parameters and every (work_id, extractor) pair in
   // id order: equal digests mean a scan sees the same works, fingerprinted the same way.

@@ -132,7 +132,7 @@ TEST_CASE("an index refuses other parameters, versions and non-index directories
   {
     rocksdb::DB* raw = nullptr;
     std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-    for (const char* n : {"default", "ids", "works", "texts", "offsets", "postings", "sketches"})
+    for (const char* n : {"default", "ids", "works", "texts", "offsets", "postings", "sketches", "evidence"})
       cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
     rocksdb::DBOptions o;
@@ -249,4 +249,35 @@ TEST_CASE("each work's window sketches are stored with it and replaced with it",
   CHECK(all->size() == 1 + windows.size());
   CHECK(all->front().work == 1);
   CHECK(all->back().work == 3);
+}
+
+TEST_CASE("evidence records are stored atomically, survive reopening and are visited by prefix", "[index]") {
+  test::TempDir dir("index-evidence");
+  const auto path = dir / "idx";
+  {
+    auto idx = index::Index::open_for_write(path, fingerprint::Params{});
+    REQUIRE(idx.ok());
+    REQUIRE((*idx)->put_evidence({{"t/bb", "torrent b"}, {"t/aa", "torrent a"}, {"e/1", "event"}}).ok());
+  }
+  auto idx = index::Index::open_read_only(path);
+  REQUIRE(idx.ok());
+  auto v = (*idx)->get_evidence("t/aa");
+  REQUIRE(v.ok());
+  CHECK(*v == "torrent a");
+  CHECK((*idx)->get_evidence("t/cc").error().code == Errc::kNotFound);
+  std::vector<std::string> seen;
+  REQUIRE((*idx)->scan_evidence("t/", [&](std::string_view k, std::string_view val) {
+    seen.push_back(std::string(k) + "=" + std::string(val));
+    return true;
+  }).ok());
+  CHECK(seen == std::vector<std::string>{"t/aa=torrent a", "t/bb=torrent b"});
+  // The evidence family is not part of what a scan sees: the digest ignores it.
+  test::TempDir dir2("index-evidence2");
+  {
+    auto other = index::Index::open_for_write(dir2 / "idx", fingerprint::Params{});
+    REQUIRE(other.ok());
+  }
+  auto other = index::Index::open_read_only(dir2 / "idx");
+  REQUIRE(other.ok());
+  CHECK((*other)->digest() == (*idx)->digest());
 }
