@@ -20,6 +20,8 @@ struct IngestArgs {
   std::string isolate = "risky";
   unsigned timeout_s = 60;
   bool quiet = false;
+  std::string work_class;
+  std::string meta_file;
 };
 
 int run_ingest(const IngestArgs& a) {
@@ -27,6 +29,17 @@ int run_ingest(const IngestArgs& a) {
   const bool given = a.k != 0 || a.sample_rate != 0;
   if (a.k) params.k = a.k;
   if (a.sample_rate) params.sample_rate = a.sample_rate;
+  // Metadata the files lack, applied to every work this run ingests (read before ingesting, so
+  // a bad file costs nothing).
+  index::WorkMeta meta;
+  if (!a.meta_file.empty()) {
+    auto text = read_file(a.meta_file, 1u << 20);
+    if (!text) return fail(std::move(text).error().with_path(a.meta_file));
+    auto m = index::parse_work_meta(*text, a.meta_file);
+    if (!m) return fail(m.error());
+    meta = std::move(m).value();
+  }
+  if (!a.work_class.empty()) meta.work_class = a.work_class;
   auto idx = index::Index::open_for_write(a.index, params, given);
   if (!idx) return fail(idx.error());
   index::IngestOptions opt;
@@ -46,6 +59,12 @@ int run_ingest(const IngestArgs& a) {
     if (f.outcome == index::AddOutcome::kReextracted)
       std::printf("re-extracted %s (extractor changed)\n", f.path.c_str());
     for (const auto& w : f.warnings) std::fprintf(stderr, "provaudit: warning: %s: %s\n", f.path.c_str(), w.c_str());
+  }
+  if (!a.work_class.empty() || !a.meta_file.empty()) {
+    for (const auto& f : rep->files) {
+      if (f.work_id.empty()) continue;
+      if (auto s = (*idx)->set_work_meta(f.work_id, meta); !s) return fail(s.error());
+    }
   }
   if (rep->added + rep->reextracted > 0) {
     if (auto s = (*idx)->compact(); !s) return fail(s.error());
@@ -87,6 +106,12 @@ void register_ingest(CLI::App& app, int& exit_code) {
       ->check(CLI::IsMember({"none", "risky", "all"}));
   cmd->add_option("--timeout", args->timeout_s, "Seconds one isolated read may take (default 60)")
       ->check(CLI::Range(1u, 86400u));
+  cmd->add_option("--class", args->work_class,
+                  "Tag every work of this run with a class (licensed, public_domain, opted_out...) that\n"
+                  "release policies group works by ([classes.NAME] in `gate` policies)");
+  cmd->add_option("--meta", args->meta_file,
+                  "JSON file of metadata the files lack, applied to every work of this run:\n"
+                  "{\"title\", \"authors\", \"isbn\", \"rightsholder\", \"class\"}");
   cmd->add_flag("--quiet,-q", args->quiet, "No progress line");
   cmd->callback([args, &exit_code] { exit_code = run_ingest(*args); });
 }

@@ -38,6 +38,8 @@ std::string work_json(const index::WorkRecord& r) {
       .field("text_bytes", r.text_bytes)
       .field("words", r.words)
       .field_strings("warnings", r.warnings)
+      .field("class", r.work_class)
+      .field("rightsholder", r.rightsholder)
       .end_object();
   return w.take();
 }
@@ -117,8 +119,8 @@ int run_works(const WorksArgs& a) {
     std::fwrite(out.data(), 1, out.size(), stdout);
     return kExitOk;
   }
-  std::printf("%-16s  %-5s  %8s  %-40s  %-24s  %-10s  %-13s  %s\n", "work_id", "fmt", "words",
-              "title", "authors", "date", "isbn", "path");
+  std::printf("%-16s  %-5s  %8s  %-40s  %-24s  %-10s  %-13s  %-12s  %s\n", "work_id", "fmt", "words",
+              "title", "authors", "date", "isbn", "class", "path");
   auto cut = [](std::string s, std::size_t n) {
     if (s.empty()) return std::string("-");
     if (s.size() <= n) return s;
@@ -129,11 +131,11 @@ int run_works(const WorksArgs& a) {
   for (const auto& r : *works) {
     std::string authors;
     for (const auto& au : r.authors) authors += (authors.empty() ? "" : "; ") + au;
-    std::printf("%-16s  %-5s  %8llu  %-40s  %-24s  %-10s  %-13s  %s\n",
+    std::printf("%-16s  %-5s  %8llu  %-40s  %-24s  %-10s  %-13s  %-12s  %s\n",
                 r.work_id.substr(0, 16).c_str(), r.format.c_str(),
                 static_cast<unsigned long long>(r.words), cut(r.title, 40).c_str(),
                 cut(authors, 24).c_str(), cut(r.date, 10).c_str(),
-                r.isbns.empty() ? "-" : r.isbns.front().c_str(), r.path.c_str());
+                r.isbns.empty() ? "-" : r.isbns.front().c_str(), cut(r.work_class, 12).c_str(), r.path.c_str());
   }
   std::printf("%zu works; full ids and every field: --json\n", works->size());
   return kExitOk;

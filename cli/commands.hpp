@@ -23,6 +23,9 @@ void register_works(CLI::App& app, int& exit_code);
 void register_scan(CLI::App& app, int& exit_code);
 void register_demo(CLI::App& app, int& exit_code);
 void register_eval(CLI::App& app, int& exit_code);
+void register_gate(CLI::App& app, int& exit_code);
+void register_diff(CLI::App& app, int& exit_code);
+void register_filter(CLI::App& app, int& exit_code);
 
 // Prints "provaudit: <error>" on stderr and returns kExitCannotRun.
 int fail(const Error& e);

@@ -170,8 +170,10 @@ std::string record_json(const WorkRecord& r) {
       .field("source_bytes", r.source_bytes)
       .field("text_bytes", r.text_bytes)
       .field("words", r.words)
-      .field_strings("warnings", r.warnings)
-      .end_object();
+      .field_strings("warnings", r.warnings);
+  if (!r.work_class.empty()) w.field("class", r.work_class);
+  if (!r.rightsholder.empty()) w.field("rightsholder", r.rightsholder);
+  w.end_object();
   return w.take();
 }
 
@@ -217,6 +219,8 @@ Result<WorkRecord> parse_record(std::uint32_t num, const std::string& json) {
   r.text_bytes = u64("text_bytes");
   r.words = u64("words");
   r.warnings = string_array(d["warnings"].value_unsafe());
+  r.work_class = str("class");
+  r.rightsholder = str("rightsholder");
   if (r.work_id.size() != 64)
     return make_error(Errc::kFormat, "work record " + std::to_string(num) + " lacks a work_id");
   return r;
@@ -564,6 +568,10 @@ Result<AddOutcome> Index::add_book(const ingest::Book& book) {
   r.text_bytes = book.text.size();
   r.words = tokens.size();
   r.warnings = book.warnings;
+  if (old) {  // attached at ingest, not extracted: survives re-extraction
+    r.work_class = old->work_class;
+    r.rightsholder = old->rightsholder;
+  }
 
   const std::string key = be32(r.num);
   b.Put(impl_->cfs[kWorks], key, record_json(r));
@@ -781,6 +789,99 @@ std::string Index::digest() const {
     h.update("\n");
   }
   return h.hex();
+}
+
+// ---- Metadata attached at ingest ----------------------------------------------------------
+
+namespace {
+
+// An ISBN-10 or -13 (hyphens and spaces allowed) as ISBN-13 digits, if its check digit holds.
+std::optional<std::string> isbn13(std::string_view given) {
+  std::string d;
+  for (const char c : given) {
+    if (c == '-' || c == ' ') continue;
+    if ((c >= '0' && c <= '9') || ((c == 'X' || c == 'x') && d.size() == 9)) {
+      d.push_back(c == 'x' ? 'X' : c);
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (d.size() == 10) {
+    int sum = 0;
+    for (int i = 0; i < 10; ++i) sum += (10 - i) * (d[static_cast<std::size_t>(i)] == 'X' ? 10 : d[static_cast<std::size_t>(i)] - '0');
+    if (sum % 11 != 0) return std::nullopt;
+    d = "978" + d.substr(0, 9);
+    int s13 = 0;
+    for (int i = 0; i < 12; ++i) s13 += (i % 2 ? 3 : 1) * (d[static_cast<std::size_t>(i)] - '0');
+    d.push_back(static_cast<char>('0' + (10 - s13 % 10) % 10));
+    return d;
+  }
+  if (d.size() != 13 || d.find('X') != std::string::npos) return std::nullopt;
+  int s13 = 0;
+  for (int i = 0; i < 13; ++i) s13 += (i % 2 ? 3 : 1) * (d[static_cast<std::size_t>(i)] - '0');
+  if (s13 % 10 != 0) return std::nullopt;
+  return d;
+}
+
+}  // namespace
+
+Result<WorkMeta> parse_work_meta(std::string_view json, const std::string& path) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element d;
+  if (auto err = parser.parse(json.data(), json.size()).get(d))
+    return make_error(Errc::kFormat, std::string("invalid JSON: ") + simdjson::error_message(err), path);
+  simdjson::dom::object o;
+  if (d.get(o)) return make_error(Errc::kFormat, "metadata must be a JSON object", path);
+  WorkMeta m;
+  for (auto [k, v] : o) {
+    std::string_view s;
+    if (k == "authors") {
+      simdjson::dom::array a;
+      if (!v.get(s)) {
+        m.authors.emplace_back(s);
+      } else if (!v.get(a)) {
+        for (auto e : a) {
+          if (e.get(s)) return make_error(Errc::kFormat, "\"authors\" must be strings", path);
+          m.authors.emplace_back(s);
+        }
+      } else {
+        return make_error(Errc::kFormat, "\"authors\" must be a string or an array of strings", path);
+      }
+      continue;
+    }
+    if (k != "title" && k != "isbn" && k != "rightsholder" && k != "class")
+      return make_error(Errc::kFormat,
+                        "unknown key \"" + std::string(k) + "\" (known: title, authors, isbn, rightsholder, class)", path);
+    if (v.get(s)) return make_error(Errc::kFormat, "\"" + std::string(k) + "\" must be a string", path);
+    if (k == "title") m.title = std::string(s);
+    if (k == "rightsholder") m.rightsholder = std::string(s);
+    if (k == "class") m.work_class = std::string(s);
+    if (k == "isbn") {
+      auto i = isbn13(s);
+      if (!i) return make_error(Errc::kFormat, "\"isbn\": not a valid ISBN-10 or ISBN-13: " + std::string(s), path);
+      m.isbn = *i;
+    }
+  }
+  return m;
+}
+
+Status Index::set_work_meta(std::string_view work_id, const WorkMeta& meta) {
+  if (impl_->read_only) return make_error(Errc::kUsage, "index opened read-only", impl_->dir.string());
+  std::optional<WorkRecord> r = find(work_id);
+  if (!r) return make_error(Errc::kNotFound, "no work " + std::string(work_id), impl_->dir.string());
+  if (!meta.title.empty()) r->title = meta.title;
+  if (!meta.authors.empty()) r->authors = meta.authors;
+  if (!meta.isbn.empty()) {
+    r->isbns.erase(std::remove(r->isbns.begin(), r->isbns.end(), meta.isbn), r->isbns.end());
+    r->isbns.insert(r->isbns.begin(), meta.isbn);
+  }
+  if (!meta.rightsholder.empty()) r->rightsholder = meta.rightsholder;
+  if (!meta.work_class.empty()) r->work_class = meta.work_class;
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  if (auto s = impl_->db->Put(wo, impl_->cfs[kWorks], be32(r->num), record_json(*r)); !s.ok())
+    return db_error(s, impl_->dir);
+  return Ok{};
 }
 
 }  // namespace prov::index

@@ -47,7 +47,25 @@ struct WorkRecord {
   std::uint64_t text_bytes = 0;
   std::uint64_t words = 0;          // tokens, as the fingerprint stage counts them
   std::vector<std::string> warnings;
+  // Metadata the file itself lacks, attached at ingest (--class, --meta): the class a release
+  // policy groups works by ("licensed", "public_domain", "opted_out"...) and the rights holder.
+  // Stored only when set; an older record without them reads as empty.
+  std::string work_class;
+  std::string rightsholder;
 };
+
+// Metadata given at ingest for works whose files lack it (`ingest --meta FILE.json`,
+// `--class NAME`). Empty fields leave the record's value as it is.
+struct WorkMeta {
+  std::string title;
+  std::vector<std::string> authors;
+  std::string isbn;          // ISBN-10 or -13, hyphens allowed; stored as ISBN-13 digits
+  std::string rightsholder;
+  std::string work_class;
+};
+// Parses {"title": "...", "authors": ["..."] or "...", "isbn": "...", "rightsholder": "...",
+// "class": "..."}; unknown keys, wrong types and invalid ISBNs are kFormat errors naming `path`.
+Result<WorkMeta> parse_work_meta(std::string_view json, const std::string& path);
 
 // One occurrence of a sampled shingle: the work's number and the index of its first token.
 struct Posting {
@@ -99,6 +117,10 @@ class Index {
 
   // Tokenizes, samples, sketches and stores one book in a single atomic write.
   Result<AddOutcome> add_book(const ingest::Book& book);
+
+  // Applies `meta` to the stored record of a work (writers only): each non-empty field
+  // replaces the record's (an ISBN is put first in isbns). kNotFound for an unknown work.
+  Status set_work_meta(std::string_view work_id, const WorkMeta& meta);
 
   // All works, sorted by work_id.
   Result<std::vector<WorkRecord>> works() const;

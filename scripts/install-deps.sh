@@ -7,6 +7,7 @@ pkgs=(
   librocksdb-dev libsimdjson-dev libxxhash-dev libicu-dev libtorrent-rasterbar-dev
   libzstd-dev zlib1g-dev libarchive-dev libxml2-dev libssl-dev libfmt-dev libcli11-dev
   catch2 libboost-dev
+  libtomlplusplus-dev
   libpoppler-cpp-dev libmobi-dev libdjvulibre-dev
   djvulibre-bin pandoc poppler-utils
 )
