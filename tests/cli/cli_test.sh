@@ -77,6 +77,116 @@ check "summary.json byte-identical across thread counts" cmp "$tmp/run1/summary.
 expect_rc "scan of a clean shard exits 0" 0 "$bin" scan -q --index "$tmp/idx" --out "$tmp/run3" "$src/fixtures/filler/moby-excerpt.txt"
 expect_rc "scan with a missing index exits 2" 2 "$bin" scan --index "$tmp/none" --out "$tmp/run4" "$tmp/shard.jsonl"
 
+# The release gate: policy in, pass (0) / fail (1) / cannot run (2) out; JUnit, SARIF, diff, filter.
+for c in gate diff filter; do
+  expect_rc "$c --help" 0 "$bin" "$c" --help
+done
+"$bin" works --index "$tmp/idx" --json > "$tmp/works.json"
+chekhov=$(python3 -c "import json; print([w for w in json.load(open('$tmp/works.json')) if 'chekhov' in w['path']][0]['work_id'])")
+expect_rc "ingest --class" 0 "$bin" ingest -q --index "$tmp/idx" --class public_domain "$tmp/works/chekhov-excerpt.txt"
+printf '{"title": "Alice (excerpt)", "rightsholder": "nobody", "isbn": "0-306-40615-2"}' > "$tmp/meta.json"
+expect_rc "ingest --meta" 0 "$bin" ingest -q --index "$tmp/idx" --meta "$tmp/meta.json" "$tmp/works/alice-excerpt.txt"
+expect_rc "works --json after --class/--meta" 0 "$bin" works --index "$tmp/idx" --json
+check "works shows class, title, rightsholder, isbn" python3 -c "
+import json; d={w['path'].split('/')[-1]: w for w in json.load(open('$tmp/out'))}
+assert d['chekhov-excerpt.txt']['class']=='public_domain', d
+a=d['alice-excerpt.txt']; assert a['title']=='Alice (excerpt)' and a['rightsholder']=='nobody' and a['isbns'][0]=='9780306406157', a
+assert d['pride-excerpt.txt']['class']=='', d"
+expect_rc "works lists the class" 0 "$bin" works --index "$tmp/idx"
+check "works table shows public_domain" grep -q "public_do" "$tmp/out"
+printf '{"title": "x", "publisher": "y"}' > "$tmp/badmeta.json"
+expect_rc "ingest --meta with an unknown key" 2 "$bin" ingest -q --index "$tmp/idx" --meta "$tmp/badmeta.json" "$tmp/works/alice-excerpt.txt"
+check "the error names the key" grep -q 'unknown key "publisher"' "$tmp/err"
+
+python3 - "$tmp" "$src" <<'PY'
+import json, sys
+tmp, src = sys.argv[1], sys.argv[2]
+alice = open(f"{src}/fixtures/works/alice-excerpt.txt", encoding="utf-8").read().replace("\r\n", "\n")
+chek = open(f"{src}/fixtures/works/chekhov-excerpt.txt", encoding="utf-8").read().replace("\r\n", "\n")
+pride = open(f"{src}/fixtures/works/pride-excerpt.txt", encoding="utf-8").read().replace("\r\n", "\n")
+def cut(s, a, n):
+    a = s.index(" ", a) + 1
+    return s[a:s.rindex(" ", a, a + n)]
+start = alice.index("Either the well was very deep")
+with open(f"{tmp}/g.jsonl", "w", encoding="utf-8") as f:
+    f.write(json.dumps({"id": "clean", "text": "nothing to see here at all"}) + "\n")
+    f.write(json.dumps({"id": "a1", "src": {"u": "http://x"}, "text": "Opening words. " + cut(alice, start - 1, 400) + " closing words"}) + "\n")
+    f.write(json.dumps({"id": "c1", "text": cut(chek, 3000, 600)}) + "\n")
+with open(f"{tmp}/extra.jsonl", "w", encoding="utf-8") as f:
+    f.write(json.dumps({"id": "p1", "text": cut(pride, 12000, 500)}) + "\n")
+open(f"{tmp}/policy.toml", "w").write("""[defaults]
+min_words = 25
+max_matched_words_per_document = 0
+max_coverage_per_work = 0.0
+max_documents_per_work = 0
+[classes.public_domain]
+max_matched_words_per_document = 1000000
+max_coverage_per_work = 1.0
+max_documents_per_work = 1000000
+""")
+open(f"{tmp}/badpolicy.toml", "w").write("[defaults]\nmin_words = 25\nmax_words = 3\n")
+PY
+expect_rc "gate: a planted passage violates (exit 1)" 1 "$bin" gate -q --index "$tmp/idx" --policy "$tmp/policy.toml" \
+  --out "$tmp/grun" --junit "$tmp/junit.xml" --sarif "$tmp/gate.sarif" "$tmp/g.jsonl"
+check "gate prints FAIL" grep -q "gate: FAIL" "$tmp/out"
+check "gate.json: schema, verdict fail, Chekhov passes as public_domain" python3 -c "
+import json; g=json.load(open('$tmp/grun/gate.json'))
+assert g['schema']=='provaudit/gate/1' and g['verdict']=='fail', g['verdict']
+w={x['work_id']: x for x in g['works']}
+assert w['$id']['verdict']=='fail' and w['$chekhov']['verdict']=='pass' and w['$chekhov']['class']=='public_domain', w
+ids={json.loads(l)['finding_id'] for l in open('$tmp/grun/matches.jsonl')}
+assert ids=={f['finding_id'] for f in g['findings']}"
+check "JUnit is well-formed XML with one failure naming line 2" python3 -c "
+import xml.etree.ElementTree as ET; r=ET.parse('$tmp/junit.xml').getroot()
+f=r.findall('.//failure'); assert r.tag=='testsuites' and len(f)==1
+assert 'line: 2' in f[0].text and 'document: a1' in f[0].text and 'excerpt: ' in f[0].text, f[0].text"
+check "SARIF 2.1.0 results point at the shard, startLine 2" python3 -c "
+import json; s=json.load(open('$tmp/gate.sarif')); assert s['version']=='2.1.0'
+res=s['runs'][0]['results']; assert len(res)==3
+for r in res:
+  l=r['locations'][0]['physicalLocation']
+  assert l['artifactLocation']['uri']=='file://$tmp/g.jsonl' and l['region']['startLine']==2, l"
+cp "$tmp/grun/gate.json" "$tmp/gate-fresh.json"
+expect_rc "gate --run on the kept run (exit 1)" 1 "$bin" gate --run "$tmp/grun" --policy "$tmp/policy.toml"
+check "gate --run writes the same gate.json" cmp "$tmp/gate-fresh.json" "$tmp/grun/gate.json"
+expect_rc "gate on a clean shard passes (exit 0)" 0 "$bin" gate -q --index "$tmp/idx" --policy "$tmp/policy.toml" \
+  "$src/fixtures/filler/moby-excerpt.txt" --out "$tmp/grun-ok"
+check "a passing gate.json says pass" grep -q '"verdict": "pass"' "$tmp/grun-ok/gate.json"
+expect_rc "gate with a policy error (exit 2)" 2 "$bin" gate -q --index "$tmp/idx" --policy "$tmp/badpolicy.toml" "$tmp/g.jsonl"
+check "the policy error names file and line 3" grep -q "badpolicy.toml:3: unknown key 'max_words'" "$tmp/err"
+expect_rc "gate with a missing index (exit 2)" 2 "$bin" gate -q --index "$tmp/none" --policy "$tmp/policy.toml" "$tmp/g.jsonl"
+expect_rc "gate with a missing shard fails closed (exit 2)" 2 "$bin" gate -q --index "$tmp/idx" --policy "$tmp/policy.toml" "$tmp/g.jsonl" "$tmp/missing.jsonl"
+expect_rc "gate with an unreadable record fails closed (exit 2)" 2 "$bin" gate -q --index "$tmp/idx" --policy "$tmp/policy.toml" "$tmp/shard.jsonl"
+expect_rc "scan with --min-words 40" 0 "$bin" scan -q --index "$tmp/idx" --out "$tmp/run40" --min-words 40 "$tmp/g.jsonl"
+expect_rc "gate --run refuses a run with a larger min_words (exit 2)" 2 "$bin" gate --run "$tmp/run40" --policy "$tmp/policy.toml"
+check "it says why" grep -q "min-words 25" "$tmp/err"
+
+expect_rc "diff of a run with itself (exit 0)" 0 "$bin" diff "$tmp/grun" "$tmp/grun"
+expect_rc "gate with an extra shard" 1 "$bin" gate -q --index "$tmp/idx" --policy "$tmp/policy.toml" --out "$tmp/grun2" "$tmp/g.jsonl" "$tmp/extra.jsonl"
+expect_rc "diff finds the added finding (exit 1)" 1 "$bin" diff "$tmp/grun" "$tmp/grun2" --json
+check "diff --json: 1 added, 0 removed" python3 -c "
+import json; d=json.load(open('$tmp/out')); assert d['schema']=='provaudit/diff/1'
+assert d['totals']=={'added':1,'removed':0,'changed':0} and d['added'][0]['doc_id']=='p1', d"
+expect_rc "diff of a missing run (exit 2)" 2 "$bin" diff "$tmp/grun" "$tmp/nothing"
+
+gzip -c "$tmp/g.jsonl" > "$tmp/g2.jsonl.gz"
+expect_rc "filter --redact (exit 0)" 0 "$bin" filter -q --index "$tmp/idx" --policy "$tmp/policy.toml" --out "$tmp/clean" --redact "$tmp/g.jsonl" "$tmp/g2.jsonl.gz"
+check "redacted output keeps the other lines and fields" python3 -c "
+import json, gzip
+a=open('$tmp/g.jsonl','rb').read().split(b'\n'); b=open('$tmp/clean/g.jsonl','rb').read().split(b'\n')
+assert a[0]==b[0] and a[2]==b[2] and a[3:]==b[3:] and a[1]!=b[1]
+x=json.loads(a[1]); y=json.loads(b[1]); assert x['src']==y['src'] and x['id']==y['id'] and '[REDACTED]' in y['text']
+assert gzip.open('$tmp/clean/g2.jsonl.gz').read()==open('$tmp/clean/g.jsonl','rb').read()
+log=[json.loads(l) for l in open('$tmp/clean/filter-log.jsonl')]; assert len(log)==2 and log[0]['action']=='redacted' and log[0]['line']==2, log
+s=json.load(open('$tmp/clean/filter-summary.json')); assert s['totals']['redacted']==2, s"
+expect_rc "the cleaned shards pass the gate" 0 "$bin" gate -q --index "$tmp/idx" --policy "$tmp/policy.toml" "$tmp/clean/g.jsonl" "$tmp/clean/g2.jsonl.gz"
+expect_rc "filter drops an unreadable record (exit 3)" 3 "$bin" filter -q --index "$tmp/idx" --policy "$tmp/policy.toml" --out "$tmp/clean2" "$tmp/shard.jsonl"
+check "the dropped documents are logged" python3 -c "
+import json; log=[json.loads(l) for l in open('$tmp/clean2/filter-log.jsonl')]
+assert [(l['line'], l['action']) for l in log]==[(1,'dropped'),(2,'dropped_unreadable')], log"
+expect_rc "the filtered shard passes the gate" 0 "$bin" gate -q --index "$tmp/idx" --policy "$tmp/policy.toml" "$tmp/clean2/shard.jsonl"
+expect_rc "filter with a missing shard (exit 2)" 2 "$bin" filter -q --index "$tmp/idx" --policy "$tmp/policy.toml" --out "$tmp/clean3" "$tmp/missing.jsonl"
+
 # The demo, as the README runs it.
 expect_rc "demo" 0 "$bin" demo --out "$tmp/demo"
 check "demo prints recall" grep -q "recall" "$tmp/out"
