@@ -156,7 +156,7 @@ Result<GateResult> evaluate(const Policy& policy, const RunData& run) {
       }
     }
     v.passed = v.allowed || std::none_of(res.violations.begin(), res.violations.end(),
-                                         [&](const Violation& x) { return x.work_id == work_id; });
+                                         [&v](const Violation& x) { return x.work_id == v.work_id; });
     if (!v.passed) res.passed = false;
     res.works.push_back(std::move(v));
   }

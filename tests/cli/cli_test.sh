@@ -146,6 +146,10 @@ res=s['runs'][0]['results']; assert len(res)==3
 for r in res:
   l=r['locations'][0]['physicalLocation']
   assert l['artifactLocation']['uri']=='file://$tmp/g.jsonl' and l['region']['startLine']==2, l"
+if python3 -c "import jsonschema" 2>/dev/null; then  # python3-jsonschema, when installed
+  check "gate.json matches schemas/gate-1.schema.json" python3 -c "
+import json, jsonschema; jsonschema.validate(json.load(open('$tmp/grun/gate.json')), json.load(open('$src/schemas/gate-1.schema.json')))"
+fi
 cp "$tmp/grun/gate.json" "$tmp/gate-fresh.json"
 expect_rc "gate --run on the kept run (exit 1)" 1 "$bin" gate --run "$tmp/grun" --policy "$tmp/policy.toml"
 check "gate --run writes the same gate.json" cmp "$tmp/gate-fresh.json" "$tmp/grun/gate.json"
@@ -167,6 +171,10 @@ expect_rc "diff finds the added finding (exit 1)" 1 "$bin" diff "$tmp/grun" "$tm
 check "diff --json: 1 added, 0 removed" python3 -c "
 import json; d=json.load(open('$tmp/out')); assert d['schema']=='provaudit/diff/1'
 assert d['totals']=={'added':1,'removed':0,'changed':0} and d['added'][0]['doc_id']=='p1', d"
+if python3 -c "import jsonschema" 2>/dev/null; then
+  check "diff --json matches its schema" python3 -c "
+import json, jsonschema; jsonschema.validate(json.load(open('$tmp/out')), json.load(open('$src/schemas/diff-1.schema.json')))"
+fi
 expect_rc "diff of a missing run (exit 2)" 2 "$bin" diff "$tmp/grun" "$tmp/nothing"
 
 gzip -c "$tmp/g.jsonl" > "$tmp/g2.jsonl.gz"
@@ -179,6 +187,12 @@ x=json.loads(a[1]); y=json.loads(b[1]); assert x['src']==y['src'] and x['id']==y
 assert gzip.open('$tmp/clean/g2.jsonl.gz').read()==open('$tmp/clean/g.jsonl','rb').read()
 log=[json.loads(l) for l in open('$tmp/clean/filter-log.jsonl')]; assert len(log)==2 and log[0]['action']=='redacted' and log[0]['line']==2, log
 s=json.load(open('$tmp/clean/filter-summary.json')); assert s['totals']['redacted']==2, s"
+if python3 -c "import jsonschema" 2>/dev/null; then
+  check "filter outputs match their schemas" python3 -c "
+import json, jsonschema
+jsonschema.validate(json.load(open('$tmp/clean/filter-summary.json')), json.load(open('$src/schemas/filter-1.schema.json')))
+for l in open('$tmp/clean/filter-log.jsonl'): jsonschema.validate(json.loads(l), json.load(open('$src/schemas/filter-log-1.schema.json')))"
+fi
 expect_rc "the cleaned shards pass the gate" 0 "$bin" gate -q --index "$tmp/idx" --policy "$tmp/policy.toml" "$tmp/clean/g.jsonl" "$tmp/clean/g2.jsonl.gz"
 expect_rc "filter drops an unreadable record (exit 3)" 3 "$bin" filter -q --index "$tmp/idx" --policy "$tmp/policy.toml" --out "$tmp/clean2" "$tmp/shard.jsonl"
 check "the dropped documents are logged" python3 -c "
