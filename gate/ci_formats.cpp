@@ -124,7 +124,7 @@ std::string junit_xml(const Policy& policy, const RunData& run, const GateResult
   }
   for (const auto& v : res.works) {
     out += "    <testcase classname=\"provaudit.gate." + xml_escape(v.work_class.empty() ? "unclassified" : v.work_class) +
-           "\" name=\"" + xml_escape("work " + v.work_id + (v.title.empty() ? "" : " (" + v.title + ")")) + "\"";
+           "\" name=\"" + xml_escape("work " + v.work_id + " (" + (v.title.empty() ? v.path : v.title) + ")") + "\"";
     if (v.passed) {
       out += "/>\n";
       continue;

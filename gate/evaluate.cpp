@@ -84,6 +84,7 @@ Result<GateResult> evaluate(const Policy& policy, const RunData& run) {
     WorkVerdict v;
     v.work_id = work_id;
     v.title = rw && !rw->title.empty() ? rw->title : first.work_title;
+    v.path = rw && !rw->path.empty() ? rw->path : first.work_path;
     v.work_class = policy.class_of(work_id, rw ? rw->work_class : std::string());
     v.limits = policy.thresholds_for(work_id, rw ? rw->work_class : std::string());
     v.allowed = policy.allowed(work_id) || first.allowed;
@@ -225,6 +226,7 @@ std::string gate_json(const Policy& policy, const RunData& run, const GateResult
     w.begin_object()
         .field("work_id", v.work_id)
         .field("title", v.title)
+        .field("path", v.path)
         .field("class", v.work_class);
     w.key("limits")
         .begin_object()
@@ -299,7 +301,8 @@ std::string human_summary(const Policy& policy, const RunData& run, const GateRe
                   v.allowed ? "allowed" : v.passed ? "pass" : "FAIL", v.work_id.substr(0, 16).c_str(),
                   v.work_class.empty() ? "-" : v.work_class.c_str(), pct(v.coverage).c_str(),
                   pct(v.limits.max_coverage_per_work).c_str(), static_cast<unsigned long long>(v.documents),
-                  static_cast<unsigned long long>(v.limits.max_documents_per_work), v.title.c_str());
+                  static_cast<unsigned long long>(v.limits.max_documents_per_work),
+                  (v.title.empty() ? v.path : v.title).c_str());
     out += line;
   }
   std::size_t shown = 0;

@@ -151,6 +151,7 @@ struct Violation {
 struct WorkVerdict {
   std::string work_id;
   std::string title;
+  std::string path;              // the work's first path (for readers when it has no title)
   std::string work_class;
   Thresholds limits;
   bool allowed = false;          // policy [allow] or the scan's allowlist

@@ -175,6 +175,11 @@ if python3 -c "import jsonschema" 2>/dev/null; then
   check "diff --json matches its schema" python3 -c "
 import json, jsonschema; jsonschema.validate(json.load(open('$tmp/out')), json.load(open('$src/schemas/diff-1.schema.json')))"
 fi
+cp -r "$tmp/grun" "$tmp/grun3"
+printf '[allow]\nworks = ["%s"]\n' "$id" | cat "$tmp/policy.toml" - > "$tmp/allow.toml"
+expect_rc "gate --run with the work allowed passes" 0 "$bin" gate --run "$tmp/grun3" --policy "$tmp/allow.toml"
+expect_rc "diff sees the verdict change" 1 "$bin" diff "$tmp/grun" "$tmp/grun3"
+check "diff names the verdict change" grep -q "verdict violation -> allowed" "$tmp/out"
 expect_rc "diff of a missing run (exit 2)" 2 "$bin" diff "$tmp/grun" "$tmp/nothing"
 
 gzip -c "$tmp/g.jsonl" > "$tmp/g2.jsonl.gz"

@@ -460,3 +460,40 @@ TEST_CASE("filter refuses a shard that changed since the scan and clashing names
   REQUIRE_FALSE(clash.ok());
   CHECK(clash.error().message.find("two shards are named s.jsonl") != std::string::npos);
 }
+
+TEST_CASE("a work min_words above the scan's: short passages stop counting, coverage is scaled", "[gate]") {
+  World& w = world();
+  test::TempDir t("gate-minwords");
+  const std::size_t at = w.alice.find("Either the well was very deep") - 1;
+  std::string jsonl = json_line("long", World::cut(w.alice, at, 700)) + "\n";
+  jsonl += json_line("short", World::cut(w.alice, at + 5000, 200)) + "\n";
+  const auto shard = write_shard(t / "s.jsonl", jsonl);
+  const auto run = run_of(scan({shard}));
+  REQUIRE(run.findings.size() == 2);
+  const std::uint32_t long_words = run.findings[0].words, short_words = run.findings[1].words;
+  REQUIRE(long_words > short_words + 10);
+  const auto base = gate::evaluate(policy(kPolicy), run);
+  REQUIRE(base.ok());
+  REQUIRE(base->works.size() == 1);
+  CHECK_FALSE(base->works[0].coverage_estimated);
+  CHECK(base->works[0].documents == 2);
+  const double full = base->works[0].coverage;
+  const std::string mid = std::to_string(short_words + 1);
+  const auto p = policy(std::string(kPolicy) + "[works.\"" + w.alice_id + "\"]\nmin_words = " + mid + "\n");
+  const auto res = gate::evaluate(p, run);
+  REQUIRE(res.ok());
+  const auto& v = res->works[0];
+  CHECK(v.limits.min_words == short_words + 1);
+  CHECK(v.coverage_estimated);
+  CHECK(v.documents == 1);
+  CHECK(v.counted == 1);
+  CHECK_FALSE(res->counted[1]);
+  CHECK(v.coverage < full);
+  CHECK(v.coverage > 0.0);
+  // The scaled share is the counted passage's share of the matched work bytes.
+  const auto& a = run.findings[0];
+  const auto& b = run.findings[1];
+  const double share = static_cast<double>(*a.work_end - *a.work_start) /
+                       static_cast<double>(*a.work_end - *a.work_start + *b.work_end - *b.work_start);
+  CHECK(v.coverage == Approx(full * share));
+}
