@@ -497,3 +497,37 @@ TEST_CASE("a work min_words above the scan's: short passages stop counting, cove
                        static_cast<double>(*a.work_end - *a.work_start + *b.work_end - *b.work_start);
   CHECK(v.coverage == Approx(full * share));
 }
+
+TEST_CASE("JUnit stays well-formed XML whatever the excerpt, title or path hold", "[gate]") {
+  test::TempDir t("gate-junit-hostile");
+  const auto shard = write_shard(t / "a&b <c>.jsonl", make_shard(false, false).jsonl);
+  auto run = run_of(scan({shard}));
+  const auto p = policy(kPolicy);
+  const auto res = gate::evaluate(p, run);
+  REQUIRE(res.ok());
+  REQUIRE_FALSE(res->violations.empty());
+  for (auto& f : run.findings) {
+    f.excerpt = std::string("ctl \x01\x1f q\"'<&]]> \xEF\xBF\xBF \xEF\xBF\xBE end");
+    f.doc_id = "<doc id=\"1\">";
+  }
+  for (auto& w : run.works) w.title = "Title & <Sons>";
+  run.errors.push_back(make_error(Errc::kFormat, "bad <line> & more", "x&y.jsonl"));
+  const std::string xml = gate::junit_xml(p, run, *res);
+  xmlDocPtr doc = xmlReadMemory(xml.data(), static_cast<int>(xml.size()), "junit.xml", nullptr, XML_PARSE_NONET);
+  REQUIRE(doc != nullptr);
+  xmlChar* c = xmlNodeGetContent(xmlDocGetRootElement(doc));
+  const std::string text = reinterpret_cast<const char*>(c);
+  xmlFree(c);
+  xmlFreeDoc(doc);
+  CHECK(text.find("q\"'<&]]>") != std::string::npos);  // markup characters survive as text
+  CHECK(text.find("bad <line> & more") != std::string::npos);
+  CHECK(text.find('\x01') == std::string::npos);
+  // SARIF of the same is valid JSON with the path percent-encoded.
+  const std::string sarif = gate::sarif_json(p, run, *res);
+  simdjson::dom::parser parser;
+  simdjson::dom::element d;
+  REQUIRE_FALSE(parser.parse(sarif).get(d));
+  const std::string_view uri = d["runs"].at(0)["results"].at(0)["locations"].at(0)["physicalLocation"]["artifactLocation"]["uri"];
+  CHECK(uri.substr(uri.size() - 22) == "/a%26b%20%3Cc%3E.jsonl");
+  CHECK_FALSE(bool(d["runs"].at(0)["invocations"].at(0)["executionSuccessful"]));
+}
