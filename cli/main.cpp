@@ -71,6 +71,9 @@ int main(int argc, char** argv) try {
   prov::cli::register_scan(app, exit_code);
   prov::cli::register_demo(app, exit_code);
   prov::cli::register_eval(app, exit_code);
+  prov::cli::register_plan(app, exit_code);
+  prov::cli::register_merge(app, exit_code);
+  prov::cli::register_slurm(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

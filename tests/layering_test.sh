@@ -3,7 +3,7 @@
 # never another stage's detail/ headers.
 set -u
 root=${1:-.}
-order=(common ingest fingerprint index audit reports demo eval)
+order=(common ingest fingerprint index audit reports demo eval scale)
 declare -A rank
 for i in "${!order[@]}"; do rank[${order[$i]}]=$i; done
 # fingerprint does not depend on ingest (both sit right after common); model that explicitly.
