@@ -145,8 +145,11 @@ int run_submit(SubmitArgs& a) {
                                              std::to_string(a.tasks) + " (the plan decides the tasks: " +
                                              "provaudit plan --tasks " + std::to_string(a.tasks) + ")",
                            o.plan));
-  // The index must open here too, so a typo fails now rather than in every task.
-  if (auto idx = index::Index::open_read_only(o.index); !idx) return fail(idx.error());
+  // A typo should show now rather than in every task; but the index may live on the compute
+  // nodes' local disks only (docs/scale.md), so here it is a warning.
+  if (auto idx = index::Index::open_read_only(o.index); !idx)
+    std::fprintf(stderr, "provaudit: warning: cannot open the index here (%s); every task will need it at %s\n",
+                 idx.error().describe().c_str(), o.index.c_str());
   if (!a.text_field.empty()) o.scan_args.insert(o.scan_args.end(), {"--text-field", a.text_field});
   if (!a.id_field.empty()) o.scan_args.insert(o.scan_args.end(), {"--id-field", a.id_field});
   if (!a.allow.empty()) {

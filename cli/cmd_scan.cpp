@@ -117,7 +117,9 @@ void register_scan(CLI::App& app, int& exit_code) {
                   "Scan one task of a plan (`provaudit plan`) instead of shard files: writes the\n"
                   "task's part to RUN/parts/task-NNNN (skipped when already up to date); combine\n"
                   "the parts with `provaudit merge RUN`");
-  cmd->add_option("--task", args->task, "With --plan: the task to scan, 0-based");
+  auto* task = cmd->add_option("--task", args->task, "With --plan: the task to scan, 0-based");
+  cmd->get_option("--plan")->needs(task);
+  task->needs("--plan");
   cmd->add_option("--text-field", args->text_field, "JSON field with the text; dotted for nested (default text)");
   cmd->add_option("--id-field", args->id_field, "JSON field with the id; dotted for nested (default id)");
   cmd->add_option("--min-words", args->min_words, "Shortest passage reported, in words (default 25)")
