@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/result.hpp"
@@ -124,10 +125,43 @@ struct ScanResult {
   std::vector<WorkCoverage> works;         // matched works, by matched_words desc, then work_id
   std::vector<std::string> allowed_works;  // sorted
   std::vector<Error> errors;               // skipped records and unreadable shards
+  // The last matcher_errors entries of `errors` came from the matcher threads (sorted by path,
+  // then line); the ones before, from the reader, in shard order. plan/task/merge needs the
+  // split to put a merged run's errors in the same order as one scan's.
+  std::size_t matcher_errors = 0;
   std::uint64_t records = 0;
   std::uint64_t documents_matched = 0;  // documents with evidence: a non-boilerplate passage
                                         // or a near-duplicate
 };
+
+// Evidence of one work from a set of documents: what its coverage needs. Evidence from
+// disjoint sets of documents adds up (counts add, ranges unite), which is how a plan/task/merge
+// run combines its parts into the coverage one scan would compute.
+struct WorkEvidence {
+  std::string work_id;
+  std::string title;
+  std::string path;
+  std::uint64_t total_words = 0;
+  // Matched work token ranges [start, end) of the evidence passages, sorted and disjoint
+  // (touching or overlapping ranges are united).
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> ranges;
+  std::uint64_t passages = 0;              // evidence passages (not boilerplate)
+  std::uint64_t documents = 0;             // distinct documents with at least one of them
+  std::uint64_t boilerplate_passages = 0;
+  std::uint64_t near_duplicates = 0;       // non-boilerplate near-duplicate findings
+};
+
+// Evidence per work from sorted matches, by work_id; `total_words` gives a work's length.
+// `documents_matched` receives the number of documents with evidence (a non-boilerplate
+// passage or near-duplicate).
+std::vector<WorkEvidence> collect_evidence(const std::vector<Match>& matches,
+                                           const std::function<std::uint64_t(const std::string&)>& total_words,
+                                           std::uint64_t& documents_matched);
+// Adds `from` (evidence from other documents of the same work) to `into`.
+void add_evidence(WorkEvidence& into, const WorkEvidence& from);
+// Coverage per work, by matched_words descending then work_id. `allowed_works` is sorted.
+std::vector<WorkCoverage> coverage(const std::vector<WorkEvidence>& evidence,
+                                   const std::vector<std::string>& allowed_works);
 
 // Scans the shards. Fails only if nothing could run (no usable index); unreadable shards and
 // bad records are listed in ScanResult::errors and the scan goes on.

@@ -224,6 +224,7 @@ Result<ScanResult> scan(const index::Index& index, const ScanOptions& options) {
     });
     for (auto& e : thread_errors) result.errors.push_back(std::move(e));
   }
+  result.matcher_errors = thread_errors.size();
   for (const auto& s : result.shards) result.records += s.records;
 
   // Merge, resolve work numbers to ids, sort.
@@ -280,67 +281,12 @@ Result<ScanResult> scan(const index::Index& index, const ScanOptions& options) {
     m.finding_id = sha256_hex(key).substr(0, 32);
   }
 
-  // Coverage: union of matched work token ranges, per work.
-  struct Acc {
-    std::vector<std::pair<std::uint32_t, std::uint32_t>> ranges;
-    std::set<std::pair<std::size_t, std::uint64_t>> docs;
-    std::uint64_t passages = 0;
-    std::uint64_t boilerplate = 0;
-    std::uint64_t near_duplicates = 0;
-  };
-  std::map<std::string, Acc> acc;
-  std::map<std::string, const index::WorkRecord*> by_id;
-  for (const auto& [num, r] : records) by_id[r.work_id] = &r;
-  std::set<std::pair<std::size_t, std::uint64_t>> matched_docs;
-  for (const auto& m : matches) {
-    auto& a = acc[m.work_id];
-    if (m.kind == MatchKind::kNearDuplicate && !m.boilerplate) {  // evidence, no work range
-      ++a.near_duplicates;
-      matched_docs.emplace(m.shard_index, m.record);
-      continue;
-    }
-    if (m.boilerplate) {  // listed, but no evidence of this work
-      ++a.boilerplate;
-      continue;
-    }
-    a.ranges.emplace_back(m.work_tok_start, m.work_tok_end);
-    a.docs.emplace(m.shard_index, m.record);
-    ++a.passages;
-    matched_docs.emplace(m.shard_index, m.record);
-  }
-  result.documents_matched = matched_docs.size();
-  for (auto& [id, a] : acc) {
-    std::sort(a.ranges.begin(), a.ranges.end());
-    std::uint64_t covered = 0;
-    std::uint32_t cur_s = 0, cur_e = 0;
-    bool open = false;
-    for (const auto& [s, e] : a.ranges) {
-      if (open && s <= cur_e) {
-        cur_e = std::max(cur_e, e);
-      } else {
-        if (open) covered += cur_e - cur_s;
-        cur_s = s, cur_e = e, open = true;
-      }
-    }
-    if (open) covered += cur_e - cur_s;
-    const index::WorkRecord& r = *by_id.at(id);
-    WorkCoverage c;
-    c.work_id = id;
-    c.title = r.title;
-    c.path = r.path;
-    c.matched_words = covered;
-    c.total_words = r.words;
-    c.coverage = r.words ? static_cast<double>(covered) / static_cast<double>(r.words) : 0.0;
-    c.passages = a.passages;
-    c.documents = a.docs.size();
-    c.boilerplate_passages = a.boilerplate;
-    c.near_duplicates = a.near_duplicates;
-    c.allowed = std::binary_search(result.allowed_works.begin(), result.allowed_works.end(), id);
-    result.works.push_back(std::move(c));
-  }
-  std::sort(result.works.begin(), result.works.end(), [](const WorkCoverage& a, const WorkCoverage& b) {
-    return a.matched_words != b.matched_words ? a.matched_words > b.matched_words : a.work_id < b.work_id;
-  });
+  // Coverage: union of matched work token ranges, per work (audit/coverage.cpp).
+  std::map<std::string, std::uint64_t> words_of;
+  for (const auto& [num, r] : records) words_of[r.work_id] = r.words;
+  result.works = coverage(collect_evidence(matches, [&](const std::string& id) { return words_of.at(id); },
+                                           result.documents_matched),
+                          result.allowed_works);
   result.matches = std::move(matches);
   return result;
 }

@@ -7,6 +7,7 @@
 #include "common/file_io.hpp"
 #include "index/index.hpp"
 #include "reports/reports.hpp"
+#include "scale/scale.hpp"
 
 namespace prov::cli {
 namespace {
@@ -22,6 +23,8 @@ struct ScanArgs {
   std::string allow_file;
   std::uint64_t work_cache_mb = 1024;
   bool quiet = false;
+  std::string plan;      // plan/task/merge: scan one task of a plan (scale/scale.hpp)
+  std::size_t task = 0;
 };
 
 // An allowlist file: one work id (SHA-256, 64 hex digits) a line; '#' starts a comment.
@@ -52,6 +55,8 @@ Result<std::vector<std::string>> read_allowlist(const std::string& path) {
 }
 
 int run_scan(const ScanArgs& a) {
+  if (a.plan.empty() == a.shards.empty())
+    return fail(make_error(Errc::kUsage, "scan takes shard files or --plan PLAN --task I, not both"));
   auto idx = index::Index::open_read_only(a.index);
   if (!idx) return fail(idx.error());
   audit::ScanOptions opt;
@@ -59,13 +64,14 @@ int run_scan(const ScanArgs& a) {
   opt.shard.text_field = a.text_field;
   opt.shard.id_field = a.id_field;
   opt.match.min_words = a.min_words;
-  opt.threads = a.threads;
+  opt.threads = a.threads ? a.threads : scale::default_threads();
   opt.work_cache_bytes = a.work_cache_mb << 20;
   if (!a.allow_file.empty()) {
     auto ids = read_allowlist(a.allow_file);
     if (!ids) return fail(ids.error());
     opt.allowed_works = std::move(ids).value();
   }
+  if (!a.plan.empty()) return run_scan_task(**idx, std::move(opt), a.plan, a.task, a.out, a.quiet);
   ProgressLine progress(stderr_is_terminal() && !a.quiet);
   opt.progress = [&](const audit::Progress& p) {
     progress.update("shard " + std::to_string(p.shard_index + 1) + "/" + std::to_string(a.shards.size()) +
@@ -103,8 +109,17 @@ void register_scan(CLI::App& app, int& exit_code) {
       "SHA-256s) and RUN/errors.jsonl (records skipped; exit 3 if any).");
   cmd->add_option("--index", args->index, "Index directory")->required();
   cmd->add_option("--out", args->out, "Run directory for the results")->required();
-  cmd->add_option("shards", args->shards, "Shard files, scanned in this order")->required();
-  cmd->add_option("--threads", args->threads, "Matcher threads (default: all CPUs)");
+  cmd->add_option("shards", args->shards, "Shard files, scanned in this order");
+  cmd->add_option("--threads", args->threads,
+                  "Matcher threads (default: the CPUs this process may use: affinity mask,\n"
+                  "SLURM_CPUS_PER_TASK)");
+  cmd->add_option("--plan", args->plan,
+                  "Scan one task of a plan (`provaudit plan`) instead of shard files: writes the\n"
+                  "task's part to RUN/parts/task-NNNN (skipped when already up to date); combine\n"
+                  "the parts with `provaudit merge RUN`");
+  auto* task = cmd->add_option("--task", args->task, "With --plan: the task to scan, 0-based");
+  cmd->get_option("--plan")->needs(task);
+  task->needs("--plan");
   cmd->add_option("--text-field", args->text_field, "JSON field with the text; dotted for nested (default text)");
   cmd->add_option("--id-field", args->id_field, "JSON field with the id; dotted for nested (default id)");
   cmd->add_option("--min-words", args->min_words, "Shortest passage reported, in words (default 25)")

@@ -26,11 +26,23 @@ void register_eval(CLI::App& app, int& exit_code);
 void register_gate(CLI::App& app, int& exit_code);
 void register_diff(CLI::App& app, int& exit_code);
 void register_filter(CLI::App& app, int& exit_code);
+void register_plan(CLI::App& app, int& exit_code);   // plan, merge, slurm (cli/cmd_scale.cpp)
+void register_merge(CLI::App& app, int& exit_code);
+void register_slurm(CLI::App& app, int& exit_code);
 
 // Prints "provaudit: <error>" on stderr and returns kExitCannotRun.
 int fail(const Error& e);
 // Writes skipped inputs to stderr, one line each.
 void print_errors(const std::vector<Error>& errors);
 bool stderr_is_terminal();
+
+}  // namespace prov::cli
+
+namespace prov::index { class Index; }
+namespace prov::audit { struct ScanOptions; }
+namespace prov::cli {
+// `scan --plan PLAN --task I`: scans one task of a plan into RUN/parts (cli/cmd_scale.cpp).
+int run_scan_task(const index::Index& index, audit::ScanOptions options, const std::string& plan,
+                  std::size_t task, const std::string& run, bool quiet);
 
 }  // namespace prov::cli

@@ -74,6 +74,9 @@ int main(int argc, char** argv) try {
   prov::cli::register_gate(app, exit_code);
   prov::cli::register_diff(app, exit_code);
   prov::cli::register_filter(app, exit_code);
+  prov::cli::register_plan(app, exit_code);
+  prov::cli::register_merge(app, exit_code);
+  prov::cli::register_slurm(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -19,3 +19,6 @@ if [ -d tests/fuzz ] && ls tests/fuzz/fuzz_*.cpp >/dev/null 2>&1; then
   cmake --build build-fuzz --target fuzzers
   bash tests/fuzz/run_fuzzers.sh build-fuzz 20
 fi
+
+# 3. provaudit on a real one-node Slurm cluster (installs slurm and munge, started by hand).
+bash tests/slurm/slurm_test.sh "$PWD/build/provaudit" --install

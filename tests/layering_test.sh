@@ -6,6 +6,8 @@ root=${1:-.}
 order=(common ingest fingerprint index audit reports gate demo eval)
 declare -A rank
 for i in "${!order[@]}"; do rank[${order[$i]}]=$i; done
+# scale/ (plan/task/merge, Slurm) sits after every other stage.
+rank[scale]=${#order[@]}; order+=(scale)
 # fingerprint does not depend on ingest (both sit right after common); model that explicitly.
 allowed() {  # stage dep
   local s=$1 d=$2
