@@ -23,6 +23,10 @@ void register_works(CLI::App& app, int& exit_code);
 void register_scan(CLI::App& app, int& exit_code);
 void register_demo(CLI::App& app, int& exit_code);
 void register_eval(CLI::App& app, int& exit_code);
+void register_report(CLI::App& app, int& exit_code);
+void register_verify(CLI::App& app, int& exit_code);
+void register_reproduce(CLI::App& app, int& exit_code);
+void register_keygen(CLI::App& app, int& exit_code);
 
 // Prints "provaudit: <error>" on stderr and returns kExitCannotRun.
 int fail(const Error& e);
