@@ -109,7 +109,7 @@ void finding_html(std::string& h, const Finding& f, std::size_t n) {
 }
 
 std::string work_anchor(const WorkSection& w) { return "w-" + esc(w.work_id.substr(0, 16)); }
-std::string work_name(const WorkSection& w) { return esc(w.title.empty() ? w.path : w.title); }
+std::string work_name(const WorkSection& w) { return esc(display_name(w)); }
 
 }  // namespace
 

@@ -488,6 +488,12 @@ std::string decimal(double v, int decimals) {
   return (n < 0 ? "-" : "") + digits.substr(0, digits.size() - d) + (d ? "." + digits.substr(digits.size() - d) : "");
 }
 
+std::string display_name(const WorkSection& w) {
+  if (!w.title.empty()) return w.title;
+  const auto slash = w.path.find_last_of('/');
+  return slash == std::string::npos ? w.path : w.path.substr(slash + 1);
+}
+
 std::string percent(double share) { return decimal(share * 100.0, 2) + "%"; }
 
 }  // namespace prov::reports::detail

@@ -209,7 +209,7 @@ class Writer {
   }
 
   // ---- content ----
-  static std::string name(const WorkSection& w) { return w.title.empty() ? w.path : w.title; }
+  static std::string name(const WorkSection& w) { return display_name(w); }
   std::string exhibit_id(std::size_t i) const { return "A-" + num(i + 1); }
 
   void title_page() {

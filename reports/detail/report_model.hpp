@@ -156,6 +156,9 @@ WordDiff word_diff(std::string_view left, std::string_view right);
 std::string clean_text(std::string_view s);
 std::string html_escape(std::string_view s);  // & < > " ' escaped; input must be clean_text'd
 
+// What a work is called in the HTML and PDF: its title, else its file name.
+std::string display_name(const WorkSection& w);
+
 // "12.34%" for a share in [0, 1]; v with `decimals` (1..6) decimals. Locale-free, rounded.
 std::string percent(double share);
 std::string decimal(double v, int decimals);
