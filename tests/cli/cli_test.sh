@@ -77,6 +77,35 @@ check "summary.json byte-identical across thread counts" cmp "$tmp/run1/summary.
 expect_rc "scan of a clean shard exits 0" 0 "$bin" scan -q --index "$tmp/idx" --out "$tmp/run3" "$src/fixtures/filler/moby-excerpt.txt"
 expect_rc "scan with a missing index exits 2" 2 "$bin" scan --index "$tmp/none" --out "$tmp/run4" "$tmp/shard.jsonl"
 
+# Reports: report, verify (outputs, inputs, signature), keygen, reproduce; exit codes per CONTRACT.
+for c in report verify reproduce keygen; do
+  expect_rc "$c --help" 0 "$bin" "$c" --help
+done
+expect_rc "keygen" 0 "$bin" keygen --out "$tmp/signer"
+expect_rc "keygen refuses to overwrite" 2 "$bin" keygen --out "$tmp/signer"
+expect_rc "report" 0 "$bin" report "$tmp/run1" --out "$tmp/rep" --sign "$tmp/signer.key"
+check "report writes json, html, pdf, manifest and signature" test -s "$tmp/rep/report.json" -a -s "$tmp/rep/report.html" -a -s "$tmp/rep/report.pdf" -a -s "$tmp/rep/manifest.json" -a -s "$tmp/rep/manifest.json.sig"
+check "report.json quotes the passage" grep -q "Either the well was very deep" "$tmp/rep/report.json"
+expect_rc "report --format json" 0 "$bin" report "$tmp/run1" --out "$tmp/rep-json" --format json
+check "only json and manifest" python3 -c "import os; assert sorted(os.listdir('$tmp/rep-json'))==['manifest.json','report.json'], os.listdir('$tmp/rep-json')"
+expect_rc "report --format bad" 2 "$bin" report "$tmp/run1" --out "$tmp/rep-x" --format docx
+expect_rc "report of a folder that is no run" 2 "$bin" report "$tmp/works" --out "$tmp/rep-y"
+expect_rc "verify a fresh report" 0 "$bin" verify "$tmp/rep" --inputs --pubkey "$tmp/signer.pub"
+cp "$tmp/rep/report.pdf" "$tmp/pdf.bak"
+printf 'X' | dd of="$tmp/rep/report.pdf" bs=1 seek=100 conv=notrunc 2>/dev/null
+expect_rc "verify after one byte of the PDF changed" 1 "$bin" verify "$tmp/rep"
+check "verify names report.pdf" grep -q "changed: .*report.pdf" "$tmp/out"
+cp "$tmp/pdf.bak" "$tmp/rep/report.pdf"
+expect_rc "verify with a missing key file" 2 "$bin" verify "$tmp/rep" --pubkey "$tmp/nokey.pub"
+expect_rc "verify of a folder without manifest" 2 "$bin" verify "$tmp/works"
+expect_rc "reproduce" 0 "$bin" reproduce "$tmp/rep" --threads 2
+check "reproduce compares matches.jsonl" grep -q "same: matches.jsonl" "$tmp/out"
+sed -i 's/Either the well/Either thy well/' "$tmp/shard.jsonl"
+expect_rc "verify --inputs after the shard changed" 1 "$bin" verify "$tmp/rep" --inputs
+check "verify names the shard" grep -q "changed: .*shard.jsonl" "$tmp/out"
+expect_rc "reproduce after the shard changed" 1 "$bin" reproduce "$tmp/rep"
+expect_rc "report after the shard changed: excerpts missing, exit 3" 3 "$bin" report "$tmp/run1" --out "$tmp/rep2"
+
 # The demo, as the README runs it.
 expect_rc "demo" 0 "$bin" demo --out "$tmp/demo"
 check "demo prints recall" grep -q "recall" "$tmp/out"
