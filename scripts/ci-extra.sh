@@ -19,3 +19,10 @@ if [ -d tests/fuzz ] && ls tests/fuzz/fuzz_*.cpp >/dev/null 2>&1; then
   cmake --build build-fuzz --target fuzzers
   bash tests/fuzz/run_fuzzers.sh build-fuzz 20
 fi
+
+# 3. report.html in headless Chromium, offline (tests/reports/chromium_test.sh); the screenshot
+#    is kept in build/chromium-artifacts/.
+dpkg-query -W -f='${Status}' chromium 2>/dev/null | grep -q "install ok installed" ||
+  { export DEBIAN_FRONTEND=noninteractive; $SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+[ -x build/provaudit ] || { cmake -S . -B build -G Ninja && cmake --build build --target provaudit; }
+bash tests/reports/chromium_test.sh build/provaudit . build/chromium-artifacts
