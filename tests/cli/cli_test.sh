@@ -100,6 +100,27 @@ expect_rc "verify with a missing key file" 2 "$bin" verify "$tmp/rep" --pubkey "
 expect_rc "verify of a folder without manifest" 2 "$bin" verify "$tmp/works"
 expect_rc "reproduce" 0 "$bin" reproduce "$tmp/rep" --threads 2
 check "reproduce compares matches.jsonl" grep -q "same: matches.jsonl" "$tmp/out"
+# Error rates (a small real eval) and torrent evidence (a timeline with hostile text) in a report.
+expect_rc "a small eval" 0 "$bin" eval --quick --threads 1 --passages 1 --negative-mb 1 --out "$tmp/ev"
+cat > "$tmp/evidence.json" <<'JSON'
+{"schema": "provaudit/evidence/1", "events": [
+ {"time": "2024-03-01T10:00:00Z", "kind": "seeded", "peer": "<b>10.0.0.1:6881</b>", "bytes": 1048576},
+ {"time": "2024-03-01T11:00:00Z", "kind": "announce", "uploaded": 2097152, "ratio": 0.5}]}
+JSON
+expect_rc "report with --eval and --evidence" 0 "$bin" report "$tmp/run1" --out "$tmp/rep-ev" --eval "$tmp/ev/eval.json" --evidence "$tmp/evidence.json" --format json,html
+check "report.json quotes the eval's rates and hashes" python3 -c "
+import json, hashlib; r=json.load(open('$tmp/rep-ev/report.json')); e=json.load(open('$tmp/ev/eval.json'))
+er=r['error_rates']; assert er['eval']['sha256']==hashlib.sha256(open('$tmp/ev/eval.json','rb').read()).hexdigest()
+ge25=[x for x in er['totals'] if x['name']=='ge25'][0]
+assert ge25['recall']==e['totals']['ge25']['recall'] and er['false_attributions_per_mb']==e['false_attribution']['per_mb'], er
+ev=r['evidence'][0]; assert ev['schema']=='provaudit/evidence/1' and len(ev['content']['events'])==2, ev"
+check "report.html shows the timeline, escaped" grep -q '&lt;b&gt;10.0.0.1:6881&lt;/b&gt;' "$tmp/rep-ev/report.html"
+check "report.html shows the error rates" grep -q 'Measured error rates' "$tmp/rep-ev/report.html"
+expect_rc "verify --inputs with eval and evidence" 0 "$bin" verify "$tmp/rep-ev" --inputs
+sed -i 's/seeded/leeched/' "$tmp/evidence.json"
+expect_rc "verify --inputs after the evidence changed" 1 "$bin" verify "$tmp/rep-ev" --inputs
+check "verify names the evidence file" grep -q "changed: .*evidence.json" "$tmp/out"
+
 sed -i 's/Either the well/Either thy well/' "$tmp/shard.jsonl"
 expect_rc "verify --inputs after the shard changed" 1 "$bin" verify "$tmp/rep" --inputs
 check "verify names the shard" grep -q "changed: .*shard.jsonl" "$tmp/out"
