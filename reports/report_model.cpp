@@ -384,40 +384,10 @@ Status read_evidence(ReportModel& m, const std::string& path) {
   if (!fd) return std::move(fd).error();
   auto bytes = read_file(path, kMaxSideFileBytes);
   if (!bytes) return std::move(bytes).error();
-  simdjson::dom::parser parser;
-  element doc;
-  if (parser.parse(*bytes).get(doc)) return problem(Errc::kFormat, "not valid JSON", path);
-  EvidenceFile ev;
-  ev.file = *fd;
-  ev.canonical_json = canonical(doc);
-  if (ev.canonical_json.empty()) return problem(Errc::kLimit, "JSON nested too deeply", path);
-  simdjson::dom::object top;
-  if (!doc.get(top)) {
-    std::string_view schema;
-    if (!top["schema"].get(schema)) ev.schema = std::string(schema);
-    simdjson::dom::array events;
-    if (top["events"].get(events) && top["timeline"].get(events)) events = {};
-    for (element e : events) {
-      if (ev.events.size() >= kMaxEvents) return problem(Errc::kLimit, "more than 1,000,000 events", path);
-      simdjson::dom::object o;
-      if (e.get(o)) continue;
-      EvidenceEvent x;
-      for (auto [k, v] : o) {
-        const std::string key(k);
-        if (v.is_array() || v.is_object()) continue;
-        std::string val = clean_text(scalar_text(v));
-        if (x.time.empty() && (key == "time" || key == "timestamp" || key == "at" || key == "ts")) {
-          x.time = val;
-        } else if (x.kind.empty() && (key == "kind" || key == "event" || key == "type")) {
-          x.kind = val;
-        } else {
-          x.fields.emplace_back(clean_text(key), val);
-        }
-      }
-      ev.events.push_back(std::move(x));
-    }
-  }
-  m.evidence.push_back(std::move(ev));
+  auto ev = parse_evidence(path, *bytes);
+  if (!ev) return std::move(ev).error();
+  ev->file = *fd;
+  m.evidence.push_back(std::move(ev).value());
   return Ok{};
 }
 
@@ -454,6 +424,42 @@ Result<ReportModel> build_model(const ReportOptions& options) {
   for (const auto& e : options.evidence)
     if (auto s = read_evidence(m, e); !s) return std::move(s).error();
   return m;
+}
+
+Result<EvidenceFile> parse_evidence(const std::string& path, std::string_view bytes) {
+  simdjson::dom::parser parser;
+  element doc;
+  if (parser.parse(bytes.data(), bytes.size()).get(doc)) return problem(Errc::kFormat, "not valid JSON", path);
+  EvidenceFile ev;
+  ev.file.path = path;
+  ev.canonical_json = canonical(doc);
+  if (ev.canonical_json.empty()) return problem(Errc::kLimit, "JSON nested too deeply", path);
+  simdjson::dom::object top;
+  if (doc.get(top)) return ev;
+  std::string_view schema;
+  if (!top["schema"].get(schema)) ev.schema = clean_text(schema);
+  simdjson::dom::array events;
+  if (top["events"].get(events) && top["timeline"].get(events)) return ev;
+  for (element e : events) {
+    if (ev.events.size() >= kMaxEvents) return problem(Errc::kLimit, "more than 1,000,000 events", path);
+    simdjson::dom::object o;
+    if (e.get(o)) continue;
+    EvidenceEvent x;
+    for (auto [k, v] : o) {
+      const std::string key(k);
+      if (v.is_array() || v.is_object()) continue;
+      std::string val = clean_text(scalar_text(v));
+      if (x.time.empty() && (key == "time" || key == "timestamp" || key == "at" || key == "ts")) {
+        x.time = val;
+      } else if (x.kind.empty() && (key == "kind" || key == "event" || key == "type")) {
+        x.kind = val;
+      } else {
+        x.fields.emplace_back(clean_text(key), val);
+      }
+    }
+    ev.events.push_back(std::move(x));
+  }
+  return ev;
 }
 
 std::string clean_text(std::string_view s) {

@@ -129,6 +129,10 @@ struct ReportModel {
   std::vector<Error> errors;       // what could not be read back
 };
 
+// One torrent-evidence file's bytes (`path` names it in errors). Any JSON is accepted; an
+// object's "schema" and its "events" (or "timeline") array of objects are picked out.
+Result<EvidenceFile> parse_evidence(const std::string& path, std::string_view bytes);
+
 // Reads everything the report needs. Fails when the run or the index cannot be used at all;
 // lesser problems (a changed shard, a missing record) go to model.errors.
 Result<ReportModel> build_model(const ReportOptions& options);
