@@ -2,9 +2,8 @@
 // A4 pages: a title page, the exhibit list (with the page each exhibit starts on), the
 // summary, per work its coverage bar and excerpts side by side (differences highlighted), the
 // method, parameters and error rates, torrent evidence, and "Page n of N" on every page.
-// The document is laid out twice: the first pass (output discarded) counts pages and finds
-// where each exhibit starts; the second writes the file. Both passes lay out the same text
-// with the same fonts, so they break pages identically.
+// The document is laid out until the page numbers it prints are the ones it produces (a first
+// pass counts pages and finds where each exhibit starts; usually the second pass is final).
 // Byte-identity: cairo writes CreationDate/ModDate from the clock unless given; we set both to
 // kPdfDate (a run has no time of its own, and the manifest's `created` records when the report
 // was made). Font subsets depend on the fonts installed (fontconfig), so identical bytes are
@@ -233,8 +232,6 @@ class Writer {
     heading("Exhibit list", "DejaVu Sans 16");
     for (std::size_t i = 0; i < m_.works.size(); ++i) {
       const auto& w = m_.works[i];
-      // The page number sits on the short second line, so the dry pass (which does not know
-      // it yet) wraps every line as the final pass does.
       auto it = exhibit_pages_.find(w.work_id);
       const std::uint64_t page = it == exhibit_pages_.end() ? 0 : static_cast<std::uint64_t>(it->second);
       para("<b>Exhibit " + exhibit_id(i) + "</b>  " + mk(name(w)) + " — " + percent(w.coverage) + " covered, " +
@@ -407,20 +404,20 @@ class Writer {
 }  // namespace
 
 Result<std::string> report_pdf(const ReportModel& m) {
+  // Lay out until the page numbers it prints (total, exhibit pages) are the ones it produces:
+  // usually the second pass; a number that grows a digit and moves a line break needs a third.
   int pages = 0;
   std::map<std::string, int> exhibits;
-  {
-    Writer dry(m, nullptr, 0, {});
-    dry.document();
-    if (auto s = dry.finish(); !s) return std::move(s).error();
-    pages = dry.pages();
-    exhibits = dry.exhibits_seen();
+  for (int pass = 0; pass < 4; ++pass) {
+    std::string out;
+    Writer w(m, &out, pages, exhibits);
+    w.document();
+    if (auto s = w.finish(); !s) return std::move(s).error();
+    if (w.pages() == pages && w.exhibits_seen() == exhibits) return out;
+    pages = w.pages();
+    exhibits = w.exhibits_seen();
   }
-  std::string out;
-  Writer w(m, &out, pages, exhibits);
-  w.document();
-  if (auto s = w.finish(); !s) return std::move(s).error();
-  return out;
+  return make_error(Errc::kInternal, "the PDF's page numbers did not settle after 4 layouts");
 }
 
 }  // namespace prov::reports::detail
