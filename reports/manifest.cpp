@@ -96,7 +96,7 @@ void digest_json(JsonWriter& w, const FileDigest& f) {
 std::string scan_command(const detail::ReportModel& m, bool with_allowlist) {
   // Only flags that differ from scan's defaults; parameters scan has no flag for are in
   // params.scan and are what `reproduce` uses.
-  std::string c = "provaudit scan --index " + quote(m.index_path) + " --out " + quote(m.options.run);
+  std::string c = "provaudit scan --index " + quote(m.scan_index_path) + " --out " + quote(m.options.run);
   if (m.min_words != 25) c += " --min-words " + std::to_string(m.min_words);
   if (m.text_field != "text") c += " --text-field " + quote(m.text_field);
   if (m.id_field != "id") c += " --id-field " + quote(m.id_field);
@@ -151,7 +151,12 @@ std::string manifest_json(const detail::ReportModel& m, const std::vector<std::p
   digest_json(w, m.matches_file);
   if (!m.errors_file.sha256.empty()) digest_json(w, m.errors_file);
   w.end_array().end_object();
-  w.key("index").begin_object().field("path", m.index_path).field("digest", m.index_digest).end_object();
+  w.key("index")
+      .begin_object()
+      .field("path", m.index_path)
+      .field("scan_path", m.scan_index_path)
+      .field("digest", m.index_digest)
+      .end_object();
   w.key("works").begin_array();
   for (const auto& x : m.works)
     w.begin_object().field("work_id", x.work_id).field("sha256", x.work_id).field("path", x.path).end_object();
@@ -401,6 +406,7 @@ Result<ReproduceOutcome> reproduce(const std::string& dir_arg, unsigned threads,
   JsonRead in = j.child("inputs");
   JsonRead idx = in.child("index");
   const std::string ipath = idx.str("path");
+  const std::string scan_ipath = idx.str("scan_path");
   const std::string idigest = idx.str("digest");
   audit::ScanOptions opt;
   for (simdjson::dom::element e : in.arr("shards")) opt.shards.push_back(JsonRead(e, mpath).str("path"));
@@ -443,6 +449,7 @@ Result<ReproduceOutcome> reproduce(const std::string& dir_arg, unsigned threads,
                               ", the scan saw " + idigest);
   auto res = audit::scan(**index, opt);
   if (!res) return std::move(res).error();
+  res->index_path = scan_ipath;  // summary.json records the index as the scan was given it
 
   std::string tmpl = (fs::temp_directory_path() / "provaudit-reproduce-XXXXXX").string();
   if (!::mkdtemp(tmpl.data())) return make_error(Errc::kIo, "cannot create a temporary folder", tmpl);

@@ -124,7 +124,8 @@ Status read_summary(ReportModel& m, const std::string& path) {
   m.max_record_bytes = shard.u64("max_record_bytes");
   m.allowed_works = p.strings("allowed_works");
   JsonRead idx = j.child("index");
-  if (m.index_path.empty()) m.index_path = idx.str("path");
+  m.scan_index_path = idx.str("path");
+  if (m.index_path.empty()) m.index_path = m.scan_index_path;
   m.index_digest = idx.str("digest");
   for (element s : j.arr("shards")) {
     JsonRead r(s, path);

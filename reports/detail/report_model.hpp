@@ -111,6 +111,7 @@ struct EvidenceFile {
 struct ReportModel {
   ReportOptions options;
   std::string index_path;          // as used (given or recorded)
+  std::string scan_index_path;     // as the scan recorded it (summary.json)
   std::string index_digest;        // recorded in the run
   bool index_digest_matches = false;
   std::string scan_params_json;    // summary.json "params", canonical (compact)

@@ -297,6 +297,18 @@ TEST_CASE("reproduce re-runs the recorded scan to the same bytes and notices a c
   CHECK(same->notes.size() == 3);  // summary.json, matches.jsonl, errors.jsonl
   CHECK_FALSE(fs::exists(same->scan_dir));
 
+  // The index moved (report --index names its new place): the re-run still gives the recorded
+  // bytes, because summary.json records the index as the scan was given it.
+  const fs::path moved = c.dir / "moved-index";
+  fs::create_directory_symlink(c.index, moved);
+  reports::ReportOptions o = c.options(c.dir / "rep-moved");
+  o.index = moved.string();
+  REQUIRE(reports::write_report(o));
+  auto moved_same = reports::reproduce(o.out, 1, false);
+  REQUIRE(moved_same);
+  CAPTURE(moved_same->differences);
+  CHECK(moved_same->ok());
+
   // A shard whose text changed inside the planted passage gives other results.
   std::string a = test::read_bytes(c.shard_a);
   const auto at = a.find("Either the well");
