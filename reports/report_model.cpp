@@ -104,12 +104,12 @@ std::vector<std::pair<std::uint64_t, std::uint64_t>> merged_ranges(const std::ve
   return out;
 }
 
-Status read_summary(ReportModel& m, const std::string& path) {
-  auto bytes = read_file(path, kMaxSummaryBytes);
-  if (!bytes) return std::move(bytes).error();
+}  // namespace
+
+Status parse_summary(ReportModel& m, const std::string& path, std::string_view bytes) {
   simdjson::dom::parser parser;
   element doc;
-  if (parser.parse(*bytes).get(doc)) return problem(Errc::kFormat, "not valid JSON", path);
+  if (parser.parse(bytes.data(), bytes.size()).get(doc)) return problem(Errc::kFormat, "not valid JSON", path);
   JsonRead j(doc, path);
   if (j.str("schema") != kSummarySchema)
     return problem(Errc::kFormat, "not a scan summary (schema \"" + j.str("schema") + "\", expected \"" +
@@ -158,9 +158,7 @@ Status read_summary(ReportModel& m, const std::string& path) {
   return Ok{};
 }
 
-Status read_matches(ReportModel& m, const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return problem(Errc::kIo, "cannot open", path);
+Status parse_matches(ReportModel& m, const std::string& path, std::istream& in) {
   std::map<std::string, std::size_t> by_work;
   for (std::size_t i = 0; i < m.works.size(); ++i) by_work[m.works[i].work_id] = i;
   simdjson::dom::parser parser;
@@ -211,6 +209,8 @@ Status read_matches(ReportModel& m, const std::string& path) {
   if (in.bad()) return problem(Errc::kIo, "read failed", path);
   return Ok{};
 }
+
+namespace {
 
 // Re-reads each matched record from its shard, once per shard, stopping after the last one.
 void read_training_excerpts(ReportModel& m) {
@@ -405,8 +405,16 @@ Result<ReportModel> build_model(const ReportOptions& options) {
   for (const auto* f : {&summary, &matches}) {
     if (!fs::is_regular_file(*f)) return problem(Errc::kIo, "not a scan run (missing " + fs::path(*f).filename().string() + ")", *f);
   }
-  if (auto s = read_summary(m, summary); !s) return std::move(s).error();
-  if (auto s = read_matches(m, matches); !s) return std::move(s).error();
+  {
+    auto bytes = read_file(summary, kMaxSummaryBytes);
+    if (!bytes) return std::move(bytes).error();
+    if (auto s = parse_summary(m, summary, *bytes); !s) return std::move(s).error();
+  }
+  {
+    std::ifstream in(matches, std::ios::binary);
+    if (!in) return problem(Errc::kIo, "cannot open", matches);
+    if (auto s = parse_matches(m, matches, in); !s) return std::move(s).error();
+  }
   auto sd = digest_of(summary);
   auto md = digest_of(matches);
   if (!sd) return std::move(sd).error();

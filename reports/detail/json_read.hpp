@@ -20,14 +20,19 @@ class JsonRead {
  public:
   JsonRead(simdjson::dom::element e, std::string path, std::optional<std::uint64_t> line = {})
       : path_(std::move(path)), line_(line), err_(std::make_shared<std::optional<Error>>()) {
-    if (e.get(obj_)) fail("", "an object");
+    if (e.get(obj_)) {
+      fail("", "an object");
+      obj_ = empty().first;
+    }
   }
   // A reader of the object under `key` that shares this reader's error.
   JsonRead child(const char* key) {
     JsonRead r = *this;
-    r.obj_ = simdjson::dom::object();
     simdjson::dom::element e;
-    if (obj_[key].get(e) || e.get(r.obj_)) fail(key, "an object");
+    if (obj_[key].get(e) || e.get(r.obj_)) {
+      fail(key, "an object");
+      r.obj_ = empty().first;
+    }
     return r;
   }
   bool has(const char* key) const {
@@ -62,7 +67,7 @@ class JsonRead {
   }
   simdjson::dom::array arr(const char* key) {
     simdjson::dom::array a;
-    if (obj_[key].get(a)) return fail(key, "an array"), simdjson::dom::array();
+    if (obj_[key].get(a)) return fail(key, "an array"), empty().second;
     return a;
   }
   std::vector<std::string> strings(const char* key) {
@@ -78,6 +83,14 @@ class JsonRead {
   Error error() const { return **err_; }
 
  private:
+  // A default-constructed simdjson object or array points at no document (iterating it
+  // crashes), so a missing field yields these, parsed once from "{}" and "[]".
+  static std::pair<simdjson::dom::object, simdjson::dom::array> empty() {
+    static simdjson::dom::parser po, pa;
+    static const simdjson::dom::object o = po.parse(std::string_view("{}")).get_object().value_unsafe();
+    static const simdjson::dom::array a = pa.parse(std::string_view("[]")).get_array().value_unsafe();
+    return {o, a};
+  }
   void fail(const char* key, const char* what) {
     if (err_->has_value()) return;
     Error e = make_error(Errc::kFormat,

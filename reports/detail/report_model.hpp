@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <istream>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -133,6 +134,11 @@ struct ReportModel {
 // One torrent-evidence file's bytes (`path` names it in errors). Any JSON is accepted; an
 // object's "schema" and its "events" (or "timeline") array of objects are picked out.
 Result<EvidenceFile> parse_evidence(const std::string& path, std::string_view bytes);
+
+// A run's summary.json bytes and matches.jsonl stream into the model (works in summary order,
+// findings grouped by work in file order). kFormat / kLimit errors name the file and line.
+Status parse_summary(ReportModel& m, const std::string& path, std::string_view bytes);
+Status parse_matches(ReportModel& m, const std::string& path, std::istream& in);
 
 // Reads everything the report needs. Fails when the run or the index cannot be used at all;
 // lesser problems (a changed shard, a missing record) go to model.errors.

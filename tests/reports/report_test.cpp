@@ -5,6 +5,7 @@
 // re-runs the scan to the same bytes and notices a changed shard.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
@@ -325,6 +326,35 @@ TEST_CASE("reproduce re-runs the recorded scan to the same bytes and notices a c
   REQUIRE(r);
   REQUIRE_FALSE(r->problems.empty());
   CHECK(r->problems[0].path == c.shard_a.string());
+}
+
+TEST_CASE("a damaged run is refused with the file, line and field, never a crash", "[reports]") {
+  // Regression: a matches.jsonl line without "flags" once iterated a null simdjson array.
+  Corpus c;
+  c.scan(1);
+  const std::string summary = test::read_bytes(c.run / "summary.json");
+  const std::string matches = test::read_bytes(c.run / "matches.jsonl");
+  const std::string next = "matches.jsonl:" + std::to_string(std::count(matches.begin(), matches.end(), '\n') + 1);
+  struct Case {
+    std::string summary, matches, expect;
+  };
+  const std::vector<Case> cases = {
+      {summary, matches + "{\"finding_id\":1}\n", next + ": field \"finding_id\""},
+      {summary, matches + "{\"finding_id\":\"x\",\"kind\":\"passage\"}\n", next + ": field \"shard\""},
+      {summary, matches + "[1,2]\n", next + ": expected an object"},
+      {summary, matches + "{not json\n", next + ": not valid JSON"},
+      {summary.substr(0, summary.size() / 2), matches, "summary.json: not valid JSON"},
+      {"{\"schema\":\"provaudit/summary/1\",\"params\":[]}", matches, "summary.json: field \"params\""},
+      {"{\"schema\":\"provaudit/match/1\"}", matches, "not a scan summary"},
+  };
+  for (const auto& k : cases) {
+    test::write_bytes(c.run / "summary.json", k.summary);
+    test::write_bytes(c.run / "matches.jsonl", k.matches);
+    auto r = reports::write_report(c.options(c.dir / "rep"));
+    REQUIRE_FALSE(r);
+    INFO(r.error().describe());
+    CHECK(r.error().describe().find(k.expect) != std::string::npos);
+  }
 }
 
 TEST_CASE("word_diff marks words without a counterpart and words differing in case only", "[reports]") {
