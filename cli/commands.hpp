@@ -29,6 +29,10 @@ void register_filter(CLI::App& app, int& exit_code);
 void register_plan(CLI::App& app, int& exit_code);   // plan, merge, slurm (cli/cmd_scale.cpp)
 void register_merge(CLI::App& app, int& exit_code);
 void register_slurm(CLI::App& app, int& exit_code);
+void register_report(CLI::App& app, int& exit_code);
+void register_verify(CLI::App& app, int& exit_code);
+void register_reproduce(CLI::App& app, int& exit_code);
+void register_keygen(CLI::App& app, int& exit_code);
 
 // Prints "provaudit: <error>" on stderr and returns kExitCannotRun.
 int fail(const Error& e);

@@ -77,6 +77,10 @@ int main(int argc, char** argv) try {
   prov::cli::register_plan(app, exit_code);
   prov::cli::register_merge(app, exit_code);
   prov::cli::register_slurm(app, exit_code);
+  prov::cli::register_report(app, exit_code);
+  prov::cli::register_verify(app, exit_code);
+  prov::cli::register_reproduce(app, exit_code);
+  prov::cli::register_keygen(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -22,3 +22,9 @@ fi
 
 # 3. provaudit on a real one-node Slurm cluster (installs slurm and munge, started by hand).
 bash tests/slurm/slurm_test.sh "$PWD/build/provaudit" --install
+# 4. report.html in headless Chromium, offline (tests/reports/chromium_test.sh); the screenshot
+#    is kept in build/chromium-artifacts/.
+dpkg-query -W -f='${Status}' chromium 2>/dev/null | grep -q "install ok installed" ||
+  { export DEBIAN_FRONTEND=noninteractive; $SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+[ -x build/provaudit ] || { cmake -S . -B build -G Ninja && cmake --build build --target provaudit; }
+bash tests/reports/chromium_test.sh build/provaudit . build/chromium-artifacts

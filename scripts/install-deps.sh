@@ -10,6 +10,7 @@ pkgs=(
   libtomlplusplus-dev
   libpoppler-cpp-dev libmobi-dev libdjvulibre-dev
   djvulibre-bin pandoc poppler-utils
+  libpango1.0-dev libcairo2-dev libsodium-dev fonts-dejavu-core
 )
 missing=()
 for p in "${pkgs[@]}"; do

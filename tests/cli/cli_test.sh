@@ -205,6 +205,55 @@ import json; log=[json.loads(l) for l in open('$tmp/clean2/filter-log.jsonl')]
 assert [(l['line'], l['action']) for l in log]==[(1,'dropped'),(2,'dropped_unreadable')], log"
 expect_rc "the filtered shard passes the gate" 0 "$bin" gate -q --index "$tmp/idx" --policy "$tmp/policy.toml" "$tmp/clean2/shard.jsonl"
 expect_rc "filter with a missing shard (exit 2)" 2 "$bin" filter -q --index "$tmp/idx" --policy "$tmp/policy.toml" --out "$tmp/clean3" "$tmp/missing.jsonl"
+# Reports: report, verify (outputs, inputs, signature), keygen, reproduce; exit codes per CONTRACT.
+for c in report verify reproduce keygen; do
+  expect_rc "$c --help" 0 "$bin" "$c" --help
+done
+expect_rc "keygen" 0 "$bin" keygen --out "$tmp/signer"
+expect_rc "keygen refuses to overwrite" 2 "$bin" keygen --out "$tmp/signer"
+expect_rc "report" 0 "$bin" report "$tmp/run1" --out "$tmp/rep" --sign "$tmp/signer.key"
+check "report writes json, html, pdf, manifest and signature" test -s "$tmp/rep/report.json" -a -s "$tmp/rep/report.html" -a -s "$tmp/rep/report.pdf" -a -s "$tmp/rep/manifest.json" -a -s "$tmp/rep/manifest.json.sig"
+check "report.json quotes the passage" grep -q "Either the well was very deep" "$tmp/rep/report.json"
+expect_rc "report --format json" 0 "$bin" report "$tmp/run1" --out "$tmp/rep-json" --format json
+check "only json and manifest" python3 -c "import os; assert sorted(os.listdir('$tmp/rep-json'))==['manifest.json','report.json'], os.listdir('$tmp/rep-json')"
+expect_rc "report --format bad" 2 "$bin" report "$tmp/run1" --out "$tmp/rep-x" --format docx
+expect_rc "report of a folder that is no run" 2 "$bin" report "$tmp/works" --out "$tmp/rep-y"
+expect_rc "verify a fresh report" 0 "$bin" verify "$tmp/rep" --inputs --pubkey "$tmp/signer.pub"
+cp "$tmp/rep/report.pdf" "$tmp/pdf.bak"
+printf 'X' | dd of="$tmp/rep/report.pdf" bs=1 seek=100 conv=notrunc 2>/dev/null
+expect_rc "verify after one byte of the PDF changed" 1 "$bin" verify "$tmp/rep"
+check "verify names report.pdf" grep -q "changed: .*report.pdf" "$tmp/out"
+cp "$tmp/pdf.bak" "$tmp/rep/report.pdf"
+expect_rc "verify with a missing key file" 2 "$bin" verify "$tmp/rep" --pubkey "$tmp/nokey.pub"
+expect_rc "verify of a folder without manifest" 2 "$bin" verify "$tmp/works"
+expect_rc "reproduce" 0 "$bin" reproduce "$tmp/rep" --threads 2
+check "reproduce compares matches.jsonl" grep -q "same: matches.jsonl" "$tmp/out"
+# Error rates (a small real eval) and torrent evidence (a timeline with hostile text) in a report.
+expect_rc "a small eval" 0 "$bin" eval --quick --threads 1 --passages 1 --negative-mb 1 --out "$tmp/ev"
+cat > "$tmp/evidence.json" <<'JSON'
+{"schema": "provaudit/evidence/1", "events": [
+ {"time": "2024-03-01T10:00:00Z", "kind": "seeded", "peer": "<b>10.0.0.1:6881</b>", "bytes": 1048576},
+ {"time": "2024-03-01T11:00:00Z", "kind": "announce", "uploaded": 2097152, "ratio": 0.5}]}
+JSON
+expect_rc "report with --eval and --evidence" 0 "$bin" report "$tmp/run1" --out "$tmp/rep-ev" --eval "$tmp/ev/eval.json" --evidence "$tmp/evidence.json" --format json,html
+check "report.json quotes the eval's rates and hashes" python3 -c "
+import json, hashlib; r=json.load(open('$tmp/rep-ev/report.json')); e=json.load(open('$tmp/ev/eval.json'))
+er=r['error_rates']; assert er['eval']['sha256']==hashlib.sha256(open('$tmp/ev/eval.json','rb').read()).hexdigest()
+ge25=[x for x in er['totals'] if x['name']=='ge25'][0]
+assert ge25['recall']==e['totals']['ge25']['recall'] and er['false_attributions_per_mb']==e['false_attribution']['per_mb'], er
+ev=r['evidence'][0]; assert ev['schema']=='provaudit/evidence/1' and len(ev['content']['events'])==2, ev"
+check "report.html shows the timeline, escaped" grep -q '&lt;b&gt;10.0.0.1:6881&lt;/b&gt;' "$tmp/rep-ev/report.html"
+check "report.html shows the error rates" grep -q 'Measured error rates' "$tmp/rep-ev/report.html"
+expect_rc "verify --inputs with eval and evidence" 0 "$bin" verify "$tmp/rep-ev" --inputs
+sed -i 's/seeded/leeched/' "$tmp/evidence.json"
+expect_rc "verify --inputs after the evidence changed" 1 "$bin" verify "$tmp/rep-ev" --inputs
+check "verify names the evidence file" grep -q "changed: .*evidence.json" "$tmp/out"
+
+sed -i 's/Either the well/Either thy well/' "$tmp/shard.jsonl"
+expect_rc "verify --inputs after the shard changed" 1 "$bin" verify "$tmp/rep" --inputs
+check "verify names the shard" grep -q "changed: .*shard.jsonl" "$tmp/out"
+expect_rc "reproduce after the shard changed" 1 "$bin" reproduce "$tmp/rep"
+expect_rc "report after the shard changed: excerpts missing, exit 3" 3 "$bin" report "$tmp/run1" --out "$tmp/rep2"
 
 # The demo, as the README runs it.
 expect_rc "demo" 0 "$bin" demo --out "$tmp/demo"
