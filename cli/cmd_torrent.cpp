@@ -50,8 +50,10 @@ void print_text(const ingest::TorrentMeta& m) {
                 m.info_hash_v2_truncated().c_str());
   if (!m.magnet) {
     std::printf("  pieces:        %u x %llu bytes\n", m.num_pieces, static_cast<unsigned long long>(m.piece_length));
-    std::printf("  size:          %llu bytes in %zu files\n", static_cast<unsigned long long>(m.total_size),
-                m.files.size());
+    std::size_t pads = 0;
+    for (const auto& f : m.files) pads += f.pad;
+    std::printf("  size:          %llu bytes in %zu files (+%zu pad files)\n",
+                static_cast<unsigned long long>(m.total_size), m.files.size() - pads, pads);
     std::printf("  created:       %s%s%s\n", m.creation_date ? human_date(*m.creation_date).c_str() : "-",
                 m.creator.empty() ? "" : " by ", m.creator.c_str());
     if (!m.comment.empty()) std::printf("  comment:       %s\n", m.comment.c_str());
