@@ -64,7 +64,7 @@ struct FileCheck {
 };
 
 struct VerifyReport {
-  std::vector<FileCheck> files;     // non-pad files, in torrent order
+  std::vector<FileCheck> files;     // files with content (not pads or symlinks), in torrent order
   std::vector<Error> errors;        // local files that could not be read
   bool all_verified() const;
   bool any_difference() const;      // a file differs or is missing
@@ -72,6 +72,7 @@ struct VerifyReport {
 
 struct VerifyOptions {
   std::uint64_t max_scan_files = 1'000'000;  // files listed under DATA_DIR to find moved files
+  std::uint64_t max_piece_bytes = 256u << 20;  // one piece is held in memory (v1)
 };
 
 // Hashes the local copy under `data_dir` against the torrent's pieces, file by file. A file is
@@ -81,8 +82,9 @@ struct VerifyOptions {
 // against their own Merkle tree (per-piece through the piece layer, after checking the layer
 // against the file's root); v1 files through the SHA-1 pieces, where a piece shared with a
 // neighbouring file proves bytes only if that neighbour was found too (pad files are zeros).
-// Fails (Errc::kUsage) for a magnet link, which has no piece hashes, and (Errc::kIo) if
-// `data_dir` is not a readable directory.
+// Fails (Errc::kUsage) for a magnet link, which has no piece hashes, (Errc::kLimit) for a
+// piece length over options.max_piece_bytes, and (Errc::kIo) if `data_dir` is not a readable
+// directory.
 [[nodiscard]] Result<VerifyReport> verify_torrent(const ingest::TorrentMeta& torrent,
                                                   const std::filesystem::path& data_dir,
                                                   const VerifyOptions& options = {});

@@ -337,6 +337,9 @@ Result<VerifyReport> verify_torrent(const ingest::TorrentMeta& t, const fs::path
   std::error_code ec;
   if (!fs::is_directory(data_dir, ec))
     return make_error(Errc::kIo, "not a readable directory", data_dir.string());
+  if (t.piece_length == 0 || t.piece_length > options.max_piece_bytes)
+    return make_error(Errc::kLimit, "piece length " + std::to_string(t.piece_length) + " is outside 1.." +
+                                        std::to_string(options.max_piece_bytes) + " bytes", t.source);
   const fs::path root = data_dir.lexically_normal();
   SizeIndex sizes(root, options.max_scan_files);
   VerifyReport rep;
@@ -404,7 +407,7 @@ Result<VerifyReport> verify_torrent(const ingest::TorrentMeta& t, const fs::path
 
   for (std::size_t i = 0; i < t.files.size(); ++i) {
     const auto& f = t.files[i];
-    if (f.pad) continue;
+    if (f.pad || f.symlink) continue;  // no content of their own
     FileCheck c;
     c.index = static_cast<std::uint32_t>(i);
     c.path = f.path;
