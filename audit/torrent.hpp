@@ -146,6 +146,7 @@ struct AddedTorrent {
 // (index, path, size, offset, pad, symlink, first_piece, end_piece, pieces_root). With
 // `with_pieces`, also v1_pieces and each file's piece_layer (hex arrays).
 std::string torrent_record_json(const ingest::TorrentMeta& torrent, bool with_pieces = false);
+inline std::string torrent_record_json(const TorrentRecord& record) { return torrent_record_json(record.meta); }
 // Canonical JSON of a link, keys in TorrentLink's order.
 std::string torrent_link_json(const TorrentLink& link);
 
