@@ -45,6 +45,13 @@ struct ByteSpan {  // half-open [start, end) byte offsets in a file
   std::uint64_t end = 0;
 };
 
+// A hybrid file's check against the torrent's v1 SHA-1 pieces, beside its v2 check.
+struct V1Check {
+  std::uint32_t pieces_proven = 0;
+  std::vector<std::uint32_t> pieces_failed;
+  std::uint64_t bytes_proven = 0;
+};
+
 struct FileCheck {
   std::uint32_t index = 0;          // file index in the torrent (libtorrent's order, pads count)
   std::string path;                 // path in the torrent
@@ -61,6 +68,8 @@ struct FileCheck {
   std::uint64_t bytes_proven = 0;   // bytes of the file covered by matching pieces
   std::vector<ByteSpan> unproven;   // the file's bytes not proven, merged and sorted
   std::string note;                 // why bytes remain unproven, when they do
+  // Hybrids only: the same file against the v1 pieces. A file is kVerified only if both agree.
+  std::optional<V1Check> v1_check;
 };
 
 struct VerifyReport {

@@ -477,33 +477,42 @@ Result<VerifyReport> verify_torrent(const ingest::TorrentMeta& t, const fs::path
     if (c.method == "v2" && t.files[i].size > 0) verify_v2(t, t.files[i], *h, c);
   }
 
-  // v1 pieces over the whole layout, once each, with every file that was found.
-  const bool any_v1 = std::any_of(rep.files.begin(), rep.files.end(), [](const FileCheck& c) { return c.method == "v1"; });
+  // v1 pieces over the whole layout, once each, with every file that was found. A hybrid's
+  // files are checked against their v1 pieces too (`v1_check`): peers and trackers that speak
+  // v1 know the torrent by its v1 hash, which only the SHA-1 pieces tie to the bytes.
+  const bool hybrid = t.kind == "hybrid";
+  const bool any_v1 = hybrid || std::any_of(rep.files.begin(), rep.files.end(),
+                                            [](const FileCheck& c) { return c.method == "v1"; });
   if (any_v1 && !t.v1_pieces.empty()) {
     std::map<std::uint32_t, PieceResult> results;
     for (std::size_t i = 0; i < t.files.size(); ++i) {
       if (check_of[i] == SIZE_MAX || local[i].empty()) continue;
       FileCheck& c = rep.files[check_of[i]];
-      if (c.method != "v1") continue;
+      if (c.method != "v1" && !hybrid) continue;
+      const bool main = c.method == "v1";
+      if (!main) c.v1_check = V1Check{};
       const auto& f = t.files[i];
       bool blocked = false;
       for (std::uint32_t p = f.first_piece; p < f.end_piece; ++p) {
         auto it = results.find(p);
         if (it == results.end()) it = results.emplace(p, v1.check(p, local)).first;
         const auto [s, e] = piece_span_in_file(t, f, p);
+        std::uint32_t& proven = main ? c.pieces_proven : c.v1_check->pieces_proven;
+        std::uint64_t& bytes = main ? c.bytes_proven : c.v1_check->bytes_proven;
+        std::vector<std::uint32_t>& failed = main ? c.pieces_failed : c.v1_check->pieces_failed;
         switch (it->second) {
           case PieceResult::kPass:
-            ++c.pieces_proven;
-            c.bytes_proven += e - s;
+            ++proven;
+            bytes += e - s;
             break;
-          case PieceResult::kFail: c.pieces_failed.push_back(p); break;
+          case PieceResult::kFail: failed.push_back(p); break;
           case PieceResult::kUnverifiable:
-            add_span(c.unproven, s, e);
+            if (main) add_span(c.unproven, s, e);
             blocked = true;
             break;
         }
       }
-      if (blocked)
+      if (blocked && main)
         c.note = "pieces shared with a neighbouring file that was not found prove nothing alone";
       // Results of earlier pieces are no longer needed once files move past them.
       results.erase(results.begin(), results.lower_bound(f.first_piece));
@@ -545,7 +554,11 @@ Result<VerifyReport> verify_torrent(const ingest::TorrentMeta& t, const fs::path
     std::vector<ByteSpan> merged;
     for (const auto& s : c.unproven) add_span(merged, s.start, s.end);
     c.unproven = std::move(merged);
-    if (!c.pieces_failed.empty() || c.local_size != f.size)
+    const bool v1_disagrees =
+        c.v1_check && (!c.v1_check->pieces_failed.empty() || c.v1_check->bytes_proven != f.size);
+    if (v1_disagrees && c.pieces_failed.empty() && c.local_size == f.size)
+      c.note = "the v2 tree proves the file but the hybrid's v1 pieces do not: the torrent's halves disagree";
+    if (!c.pieces_failed.empty() || c.local_size != f.size || v1_disagrees)
       c.status = FileStatus::kDiffers;
     else if (c.bytes_proven == f.size)
       c.status = FileStatus::kVerified;
@@ -593,7 +606,17 @@ std::string verify_report_json(const ingest::TorrentMeta& t, const VerifyReport&
     w.key("unproven").begin_array();
     for (const auto& s : c.unproven) w.begin_array().value(s.start).value(s.end).end_array();
     w.end_array();
-    w.field("note", c.note).end_object();
+    w.field("note", c.note);
+    w.key("v1_check");
+    if (c.v1_check) {
+      w.begin_object().field("pieces_proven", c.v1_check->pieces_proven);
+      w.key("pieces_failed").begin_array();
+      for (const auto p : c.v1_check->pieces_failed) w.value(p);
+      w.end_array().field("bytes_proven", c.v1_check->bytes_proven).end_object();
+    } else {
+      w.null();
+    }
+    w.end_object();
   }
   w.end_array();
   w.key("totals")

@@ -130,6 +130,9 @@ int run_verify(const VerifyArgs& a) {
         if (c.unproven.size() > 10) std::printf(" ...");
       }
       std::printf("\n");
+      if (c.v1_check)
+        std::printf("          v1: %u pieces, %llu bytes proven, %zu differing\n", c.v1_check->pieces_proven,
+                    static_cast<unsigned long long>(c.v1_check->bytes_proven), c.v1_check->pieces_failed.size());
       if (!c.sha256.empty()) std::printf("          sha256 %s\n", c.sha256.c_str());
       if (!c.note.empty()) std::printf("          %s\n", c.note.c_str());
     }

@@ -89,6 +89,12 @@ TEST_CASE("intact copies of all four torrents verify, every byte proven", "[torr
       CHECK_FALSE(c.moved);
       CHECK(c.method == (m.kind == "v1" ? "v1" : "v2"));
       CHECK(c.sha256 == prov::sha256_file(data / c.local_path).value());
+      // A hybrid's files are proven by its v1 pieces too.
+      CHECK(c.v1_check.has_value() == (m.kind == "hybrid"));
+      if (c.v1_check) {
+        CHECK(c.v1_check->bytes_proven == c.size);
+        CHECK(c.v1_check->pieces_failed.empty());
+      }
     }
     // Deterministic report.
     auto again = prov::audit::verify_torrent(m, data);
@@ -143,6 +149,8 @@ TEST_CASE("one flipped byte fails exactly its piece", "[torrent]") {
     CHECK(c.status == FileStatus::kDiffers);
     CHECK(c.pieces_failed == std::vector<std::uint32_t>{static_cast<std::uint32_t>(piece_of(m, "Leviticus.txt", at))});
     CHECK(c.bytes_proven == at / m.piece_length * m.piece_length);
+    REQUIRE(c.v1_check.has_value());  // the v1 piece over the same bytes and the pad fails too
+    CHECK(c.v1_check->pieces_failed == c.pieces_failed);
     CHECK(file_named(*r, "Exodus.txt").status == FileStatus::kVerified);
   }
   SECTION("v1 multi-file: a piece shared by two files fails for both, and says so") {
