@@ -254,6 +254,45 @@ expect_rc "verify --inputs after the shard changed" 1 "$bin" verify "$tmp/rep" -
 check "verify names the shard" grep -q "changed: .*shard.jsonl" "$tmp/out"
 expect_rc "reproduce after the shard changed" 1 "$bin" reproduce "$tmp/rep"
 expect_rc "report after the shard changed: excerpts missing, exit 3" 3 "$bin" report "$tmp/run1" --out "$tmp/rep2"
+# Torrents: inspect, verify (exit 0/1/2), add with links to ingested works (needs ../shared).
+ev="$src/../shared/torrent-evidence"
+if [ -d "$ev/torrents" ]; then
+  T=$ev/torrents
+  for c in "torrent" "torrent inspect" "torrent verify" "torrent add"; do
+    expect_rc "$c --help" 0 "$bin" $c --help
+  done
+  expect_rc "torrent inspect --json" 0 "$bin" torrent inspect --json "$T/Genesis.v1.torrent" "$T/KJV-Law-II.hybrid.torrent"
+  check "inspect --json: hashes, pad files, offsets" python3 -c "
+import json; d=json.load(open('$tmp/out')); g,h=d
+assert g['info_hash_v1']=='c50e647feae36745cc1bde26753ef39572cf21bc' and g['kind']=='v1'
+assert h['kind']=='hybrid' and h['info_hash_v2_truncated']==h['info_hash_v2'][:40]
+assert [f['pad'] for f in h['files']]==[False,True,False,True] and h['files'][2]['offset']==196608"
+  printf 'd4:infod4:name1:xee' > "$tmp/bad.torrent"
+  expect_rc "inspect a malformed torrent beside a good one" 3 "$bin" torrent inspect "$tmp/bad.torrent" "$T/Genesis.v1.torrent"
+  check "stderr names the malformed torrent and libtorrent's reason" grep -q "bad.torrent.*piece length" "$tmp/err"
+  check "the good torrent is still printed" grep -q "c50e647feae36745cc1bde26753ef39572cf21bc" "$tmp/out"
+  expect_rc "inspect a magnet link" 0 "$bin" torrent inspect "magnet:?xt=urn:btih:c50e647feae36745cc1bde26753ef39572cf21bc&dn=Genesis.txt"
+  mkdir -p "$tmp/tdata" && cp -r "$ev/content/." "$tmp/tdata/" && chmod -R u+w "$tmp/tdata"
+  expect_rc "verify an intact v1 copy" 0 "$bin" torrent verify "$T/Genesis.v1.torrent" "$tmp/tdata"
+  expect_rc "verify an intact v2 copy --json" 0 "$bin" torrent verify --json "$T/KJV-Gospels-I.v2.torrent" "$tmp/tdata"
+  check "verify --json: every file verified" python3 -c "
+import json; d=json.load(open('$tmp/out')); assert d['schema']=='provaudit/torrent-verify/1'
+assert [f['status'] for f in d['files']]==['verified','verified'] and d['totals']['bytes_proven']==218918"
+  mkdir -p "$tmp/tflip" && cp -r "$tmp/tdata/." "$tmp/tflip/"
+  printf 'X' | dd of="$tmp/tflip/KJV Gospels I/Matthew.txt" bs=1 seek=70000 conv=notrunc 2>/dev/null
+  expect_rc "verify a copy with one changed byte exits 1" 1 "$bin" torrent verify --json "$T/KJV-Gospels-I.v2.torrent" "$tmp/tflip"
+  check "exactly that piece differs" python3 -c "
+import json; d=json.load(open('$tmp/out')); m=[f for f in d['files'] if f['path'].endswith('Matthew.txt')][0]
+assert m['status']=='differs' and len(m['pieces_failed'])==1 and m['unproven']==[[65536,98304]], m"
+  expect_rc "verify without a data directory exits 2" 2 "$bin" torrent verify "$T/Genesis.v1.torrent" "$tmp/no-such-dir"
+  expect_rc "verify a magnet link exits 2" 2 "$bin" torrent verify "magnet:?xt=urn:btih:c50e647feae36745cc1bde26753ef39572cf21bc" "$tmp/tdata"
+  expect_rc "ingest the torrents' books" 0 "$bin" ingest -q --index "$tmp/tidx" "$tmp/tdata"
+  expect_rc "torrent add --data" 0 "$bin" torrent add --index "$tmp/tidx" --data "$tmp/tdata" "$T"/*.torrent
+  check "all nine books linked to their works" test "$(grep -c '  linked ' "$tmp/out")" = 9
+  check "Genesis linked to the work with its SHA-256" grep -q "linked Genesis.txt -> work 83c86cb5b302853b9e556cc641e7cb94ff645566e1dad5e468746e2af4b9531e" "$tmp/out"
+  expect_rc "torrent add with a malformed torrent exits 3" 3 "$bin" torrent add --index "$tmp/tidx" "$tmp/bad.torrent" "$T/Genesis.v1.torrent"
+  check "errors.jsonl names the malformed torrent" grep -q "bad.torrent" "$tmp/tidx/errors.jsonl"
+fi
 
 # The demo, as the README runs it.
 expect_rc "demo" 0 "$bin" demo --out "$tmp/demo"
