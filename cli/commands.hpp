@@ -23,6 +23,7 @@ void register_works(CLI::App& app, int& exit_code);
 void register_scan(CLI::App& app, int& exit_code);
 void register_demo(CLI::App& app, int& exit_code);
 void register_eval(CLI::App& app, int& exit_code);
+void register_evidence(CLI::App& app, int& exit_code);
 
 // Prints "provaudit: <error>" on stderr and returns kExitCannotRun.
 int fail(const Error& e);

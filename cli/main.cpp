@@ -71,6 +71,7 @@ int main(int argc, char** argv) try {
   prov::cli::register_scan(app, exit_code);
   prov::cli::register_demo(app, exit_code);
   prov::cli::register_eval(app, exit_code);
+  prov::cli::register_evidence(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
