@@ -269,7 +269,8 @@ std::string to_hex(std::string_view bytes) {
   static const char* k = "0123456789abcdef";
   std::string out;
   out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
+  for (char ch : bytes) {
+    const auto c = static_cast<unsigned char>(ch);
     out.push_back(k[c >> 4]);
     out.push_back(k[c & 15]);
   }
@@ -333,7 +334,8 @@ SeedEvent& LogState::event(std::string kind) {
   std::string_view raw = line.substr(0, 400);
   // Cut at a UTF-8 boundary is not needed: raw is escaped as bytes below.
   std::string r;
-  for (unsigned char c : raw) {
+  for (char ch : raw) {
+    const auto c = static_cast<unsigned char>(ch);
     if (c >= 0x20 && c < 0x7f) r.push_back(static_cast<char>(c));
     else if (c == '\t') r.push_back('\t');
     else {
@@ -353,7 +355,8 @@ using namespace detail::seed;
 
 std::string printable_bytes(std::string_view raw) {
   std::string out;
-  for (unsigned char c : raw) {
+  for (char ch : raw) {
+    const auto c = static_cast<unsigned char>(ch);
     if (c >= 0x20 && c < 0x7f) {
       out.push_back(static_cast<char>(c));
     } else {
@@ -787,7 +790,7 @@ EvidenceRank rank_for(std::string_view kind) { return rank_of_kind(kind); }
 }  // namespace detail::seed
 
 Result<SeedEvent> parse_seed_event_json(std::string_view json) {
-  simdjson::dom::parser parser;
+  static thread_local simdjson::dom::parser parser;  // reused: buffers sized once per thread
   simdjson::padded_string padded(json);
   simdjson::dom::element doc;
   if (parser.parse(padded).get(doc) || !doc.is_object())

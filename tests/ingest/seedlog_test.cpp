@@ -51,7 +51,8 @@ std::string peer_hex(const SeedEvent& e) {
   if (!e.peer_id_hex.empty()) return e.peer_id_hex;
   static const char* k = "0123456789abcdef";
   std::string out;
-  for (unsigned char c : e.peer_id) {
+  for (char ch : e.peer_id) {
+    const auto c = static_cast<unsigned char>(ch);
     out.push_back(k[c >> 4]);
     out.push_back(k[c & 15]);
   }
