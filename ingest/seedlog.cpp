@@ -488,6 +488,13 @@ Result<std::string> detect_seedlog_format(std::string_view head) {
       return std::string("rtorrent-main-log");
     }
   }
+  // qBittorrent's file log: "(N) 2026-11-28T04:40:24 - message".
+  if (first.size() > 24 && first[0] == '(' && first[2] == ')' && first[3] == ' ' && parse_civil(first.substr(4, 19), ct))
+    return std::string("qbittorrent-log");
+  // Deluge's debug log: "04:41:14 [INFO    ][deluge.core.daemon :94  ] message" (time of day only).
+  if (first.size() > 10 && first[2] == ':' && first[5] == ':' && first[8] == ' ' && first[9] == '[' &&
+      is_digits(first.substr(0, 2)) && is_digits(first.substr(3, 2)) && is_digits(first.substr(6, 2)))
+    return std::string("deluge-debug-log");
   // nginx access log of tracker requests: "IP:PORT - [ISO] "GET /announce?..."
   for (auto l : lines)
     if (has(l, " - [") && has(l, "\"GET /announce?")) return std::string("nginx-tracker-text");
@@ -508,6 +515,7 @@ std::string client_of(const std::string& format) {
   if (format.rfind("lt-agent", 0) == 0) return "libtorrent (Rasterbar) via lt_agent";
   if (format.rfind("qbittorrent", 0) == 0) return "qBittorrent";
   if (format.rfind("rtorrent", 0) == 0) return "rTorrent";
+  if (format.rfind("deluge", 0) == 0) return "Deluge";
   return {};
 }
 
@@ -567,6 +575,8 @@ Result<SeedLog> parse_seedlog(std::string_view bytes, std::string_view path, con
     parse = parse_poll_jsonl;
   else if (log.format == "seeding-event-jsonl") parse = parse_seeding_event_jsonl;
   else if (log.format == "rtorrent-peer-log" || log.format == "rtorrent-main-log") parse = parse_rtorrent_log;
+  else if (log.format == "qbittorrent-log") parse = parse_qbittorrent_log;
+  else if (log.format == "deluge-debug-log") parse = parse_deluge_debug;
 
   LogState st{log, opts, tctx};
   std::size_t at = 0;

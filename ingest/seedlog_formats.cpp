@@ -756,6 +756,90 @@ void parse_poll_jsonl(LogState& st) {
   }
 }
 
+// ---- qBittorrent and Deluge text logs: torrent life cycle and announces, by torrent name ----
+
+void parse_qbittorrent_log(LogState& st) {
+  // "(N) 2026-11-28T04:40:24 - Added new torrent. Torrent: "KJV Law II""
+  std::string_view line = st.line;
+  CivilTime t;
+  if (line.size() < 26 || line[0] != '(' || line.substr(23, 3) != " - " || !parse_civil(line.substr(4, 19), t)) return;
+  const std::string_view msg = line.substr(26);
+  std::string kind;
+  if (msg.rfind("Added new torrent", 0) == 0) kind = "torrent_added";
+  else if (msg.rfind("Torrent download finished", 0) == 0) kind = "torrent_complete";
+  else return;
+  Cursor c{msg};
+  if (!c.until("Torrent: \"")) return;
+  std::string_view name = c.rest();
+  if (!name.empty() && name.back() == '"') name.remove_suffix(1);
+  SeedEvent& e = st.event(kind);
+  set_time_local(e, line.substr(4, 19), t, st.time);
+  e.torrent_name = std::string(name);
+}
+
+void parse_deluge_debug(LogState& st) {
+  std::string_view line = st.line;
+  if (line.size() < 12 || line[2] != ':' || line[5] != ':' || line[8] != ' ') return;
+  Cursor c{line, 9};
+  if (!c.lit("[") || !c.until("][") || !c.until("] ")) return;
+  const std::string_view msg = c.rest();
+  const std::string_view tod = line.substr(0, 8);
+  std::string kind, name, wire_kind, announce_event;
+  auto tracker_line = [&](std::string_view body, std::string_view tail_marker) -> bool {
+    // "NAME (URL)[IP:PORT] vN <tail>"
+    const std::size_t br = body.rfind(")[");
+    const std::size_t url = br == std::string_view::npos ? br : body.rfind(" (", br);
+    const std::size_t tail = body.find(tail_marker);
+    if (url == std::string_view::npos || tail == std::string_view::npos || tail < br) return false;
+    name = std::string(body.substr(0, url));
+    const std::size_t v = body.rfind("] v", tail);
+    if (v != std::string_view::npos && v + 4 <= body.size()) {
+      const std::string_view ver = body.substr(v + 2, 2);
+      wire_kind = ver == "v2" ? "v2-truncated" : ver == "v1" ? "v1" : "";
+    }
+    return true;
+  };
+  if (msg.rfind("tracker_announce_alert: ", 0) == 0) {
+    const std::string_view body = msg.substr(24);
+    if (!tracker_line(body, " sending announce (")) return;
+    const std::size_t ev = body.rfind(" sending announce (");
+    std::string_view evs = body.substr(ev + 19);
+    if (!evs.empty() && evs.back() == ')') evs.remove_suffix(1);
+    announce_event = std::string(evs);
+    kind = "announce_sent";
+  } else if (msg.rfind("tracker_reply_alert: ", 0) == 0) {
+    if (!tracker_line(msg.substr(21), " received peers: ")) return;
+    kind = "tracker_reply";
+  } else if (msg.rfind("torrent_finished_alert: ", 0) == 0) {
+    std::string_view body = msg.substr(24);
+    const std::size_t end = body.rfind(" torrent finished downloading");
+    if (end == std::string_view::npos) return;
+    name = std::string(body.substr(0, end));
+    kind = "torrent_complete";
+  } else if (msg.rfind("Torrent ", 0) == 0 && msg.size() > 8) {
+    const std::size_t end = msg.rfind(" from user \"");
+    if (end == std::string_view::npos || end < 8 || msg.substr(msg.size() - 6) != " added") return;
+    name = std::string(msg.substr(8, end - 8));
+    kind = "torrent_added";
+  } else {
+    return;
+  }
+  SeedEvent& e = st.event(kind);
+  // A time of day only: a date from --date makes it a full local time; else it stays as stated.
+  CivilTime t;
+  if (!st.time.date.empty() && parse_civil(st.time.date + " " + std::string(tod), t)) {
+    set_time_local(e, tod, t, st.time);
+  } else {
+    e.time_stated = std::string(tod);
+    e.time_precision = "s";
+    e.time_zone = "zone_unknown";
+  }
+  e.torrent_name = name;
+  e.infohash_wire_kind = wire_kind;
+  e.announce_event = announce_event;
+  e.rank = rank_for(kind);
+}
+
 // ---- the normalised form itself ----------------------------------------------------------
 
 void parse_seeding_event_jsonl(LogState& st) {

@@ -100,6 +100,8 @@ void parse_tracker_text(LogState& st);
 void parse_transmission_deep(LogState& st);
 void parse_aria2_debug(LogState& st);
 void parse_rtorrent_log(LogState& st);
+void parse_qbittorrent_log(LogState& st);
+void parse_deluge_debug(LogState& st);
 void parse_lt_agent(LogState& st);
 void parse_poll_jsonl(LogState& st);       // Transmission, qBittorrent, rTorrent polls
 void parse_seeding_event_jsonl(LogState& st);

@@ -80,6 +80,7 @@ bool compared(const SeedEvent& e) {
                                                "qbittorrent-webapi-peers", "rtorrent-xmlrpc-poll"};
   if (kBlocks.count(e.kind)) return true;
   if (e.kind == "announce" && e.source == "nginx-tracker-jsonl") return true;
+  if (e.source == "deluge-debug-log" || e.source == "qbittorrent-log") return true;  // life cycle, by name
   return e.kind == "transfer_totals" && kPolls.count(e.source);
 }
 
@@ -265,4 +266,31 @@ TEST_CASE("seeding-event/1 round-trips through its JSON") {
   REQUIRE(again->events.size() == logs.front().events.size());
   for (std::size_t i = 0; i < again->events.size(); ++i)
     CHECK(prov::ingest::seed_event_json(again->events[i]) == prov::ingest::seed_event_json(logs.front().events[i]));
+}
+
+TEST_CASE("a time of day only becomes a time with --date (and --tz), else stays as stated") {
+  PROV_REQUIRE_TORRENT_EVIDENCE(root);
+  for (const auto& dir : prov::test::scenario_dirs(root)) {
+    for (const auto& f : prov::test::evidence_logs(dir)) {
+      if (f.filename().string().rfind("deluge-", 0) != 0) continue;
+      INFO(f.string());
+      auto plain = prov::ingest::read_seedlog(f);
+      REQUIRE(plain.ok());
+      REQUIRE(!plain->events.empty());
+      prov::ingest::SeedLogOptions o;
+      o.date = "2026-11-28";
+      o.tz = "UTC";
+      auto dated = prov::ingest::read_seedlog(f, o);
+      REQUIRE(dated.ok());
+      REQUIRE(dated->events.size() == plain->events.size());
+      CHECK(dated->assumptions.size() == 1);
+      for (std::size_t i = 0; i < plain->events.size(); ++i) {
+        CHECK(plain->events[i].time_zone == "zone_unknown");
+        CHECK(plain->events[i].time_utc.empty());
+        CHECK(plain->events[i].time_stated.size() == 8);
+        CHECK(dated->events[i].time_utc == "2026-11-28T" + plain->events[i].time_stated + "Z");
+        CHECK(dated->events[i].time_assumption.find("2026-11-28") != std::string::npos);
+      }
+    }
+  }
 }
