@@ -124,8 +124,9 @@ void register_evidence(CLI::App& app, int& exit_code) {
       "add",
       "Parse seeding logs and store their events in the index (created if missing).\n"
       "Formats, detected by content: tracker announces in nginx access logs (text or JSON),\n"
-      "libtorrent alert JSON lines (lt_agent), Transmission deep debug log and RPC polls,\n"
-      "aria2 debug log, qBittorrent Web API polls, rTorrent peer/main log and XML-RPC polls,\n"
+      "libtorrent alerts (lt_agent JSON lines or text), Transmission deep debug log and RPC polls,\n"
+      "aria2 debug log, qBittorrent Web API polls and log, rTorrent peer/main log and XML-RPC\n"
+      "polls, Deluge debug log (time of day only: see --date),\n"
       "and seeding-event/1 JSON lines. Give a client's logs together: a torrent named only\n"
       "by name (Transmission) or not at all (aria2, qBittorrent's peer list) is resolved\n"
       "through the other logs of the same call. Values are kept as stated; each event records\n"

@@ -488,6 +488,10 @@ Result<std::string> detect_seedlog_format(std::string_view head) {
       return std::string("rtorrent-main-log");
     }
   }
+  // libtorrent's text alert log (the lt_agent's .log): "2026-11-28T04:39:50.375Z name_alert: ...".
+  if (first.size() > 26 && first[23] == 'Z' && first[24] == ' ' && parse_civil(first.substr(0, 23), ct) &&
+      ct.frac_digits == 3 && first.find("_alert: ", 25) != std::string_view::npos)
+    return std::string("lt-alerts-text");
   // qBittorrent's file log: "(N) 2026-11-28T04:40:24 - message".
   if (first.size() > 24 && first[0] == '(' && first[2] == ')' && first[3] == ' ' && parse_civil(first.substr(4, 19), ct))
     return std::string("qbittorrent-log");
@@ -512,7 +516,7 @@ std::string client_of(const std::string& format) {
   if (format.rfind("nginx-tracker", 0) == 0) return "tracker (nginx access log)";
   if (format.rfind("transmission", 0) == 0) return "Transmission";
   if (format.rfind("aria2", 0) == 0) return "aria2";
-  if (format.rfind("lt-agent", 0) == 0) return "libtorrent (Rasterbar) via lt_agent";
+  if (format.rfind("lt-a", 0) == 0) return "libtorrent (Rasterbar) via lt_agent";
   if (format.rfind("qbittorrent", 0) == 0) return "qBittorrent";
   if (format.rfind("rtorrent", 0) == 0) return "rTorrent";
   if (format.rfind("deluge", 0) == 0) return "Deluge";
@@ -526,7 +530,7 @@ std::string observer_of(std::string_view path, const std::string& format) {
   if (format.rfind("nginx-tracker", 0) == 0) return "tracker";
   std::string name(std::filesystem::path(std::string(path)).filename().string());
   for (std::string_view suf : {"-deep-debug.log", "-peer-debug.log", "-xmlrpc-poll.jsonl", "-rpc-poll.jsonl",
-                               "-debug.log", "-alerts.jsonl", "-webapi-poll.jsonl", "-webapi-peers.jsonl",
+                               "-debug.log", "-alerts.jsonl", "-alerts.log", "-webapi-poll.jsonl", "-webapi-peers.jsonl",
                                "-main.log", "-messages.log", ".jsonl", ".log"}) {
     if (name.size() > suf.size() && name.compare(name.size() - suf.size(), suf.size(), suf) == 0)
       return name.substr(0, name.size() - suf.size());
@@ -576,6 +580,7 @@ Result<SeedLog> parse_seedlog(std::string_view bytes, std::string_view path, con
   else if (log.format == "seeding-event-jsonl") parse = parse_seeding_event_jsonl;
   else if (log.format == "rtorrent-peer-log" || log.format == "rtorrent-main-log") parse = parse_rtorrent_log;
   else if (log.format == "qbittorrent-log") parse = parse_qbittorrent_log;
+  else if (log.format == "lt-alerts-text") parse = parse_lt_text;
   else if (log.format == "deluge-debug-log") parse = parse_deluge_debug;
 
   LogState st{log, opts, tctx};

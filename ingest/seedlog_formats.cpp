@@ -597,6 +597,47 @@ void parse_lt_agent(LogState& st) {
   e.rank = rank_for(e.kind);
 }
 
+// libtorrent's text alert log: the PIECE messages of peer_log_alert lines, offsets and lengths
+// in hexadecimal:  TIME peer_log_alert: NAME peer [ IP:PORT client: C ] [IP:PORT] ==> PIECE [ piece: P s: HEX l: HEX ...
+void parse_lt_text(LogState& st) {
+  std::string_view line = st.line;
+  CivilTime t;
+  if (line.size() < 26 || line[23] != 'Z' || !parse_civil(line.substr(0, 23), t)) return;
+  Cursor c{line, 24};
+  if (!c.lit(" peer_log_alert: ")) return;
+  auto name = c.until(" peer [ ");
+  if (!name) return;
+  auto hp = c.until(" client: ");
+  if (!hp) return;
+  auto client = c.until(" ] [");
+  if (!client || !c.until("] ")) return;
+  bool sent = false;
+  if (c.lit("==> PIECE [ ")) sent = true;
+  else if (!c.lit("<== PIECE [ ")) return;
+  std::uint64_t p = 0, o = 0, l = 0;
+  std::string ip;
+  std::uint32_t port = 0;
+  if (!c.lit("piece: ") || !c.uint(p) || !c.lit(" s: ") || !c.hex_uint(o) || !c.lit(" l: ") || !c.hex_uint(l) ||
+      !split_host_port(*hp, ip, port)) {
+    st.error("PIECE line without IP:PORT, piece, s: and l:");
+    return;
+  }
+  const std::string kind = sent ? "block_sent" : "block_received";
+  SeedEvent& e = st.event(kind);
+  CivilTime utc = t;
+  set_time_utc(e, line.substr(0, 24), utc);
+  e.torrent_name = std::string(*name);
+  e.peer_ip = ip;
+  e.peer_port = port;
+  e.peer_port_kind = "connection";
+  if (!client->empty() && *client != "Unknown") e.peer_client = std::string(*client);
+  e.piece_index = p;
+  e.offset = o;
+  e.length = l;
+  e.rank = rank_for(kind);
+  e.bytes_counts = "bytes of the PIECE message's block (v2/hybrid: whole 16 KiB blocks, a file's last block padded)";
+}
+
 // ---- client polls: Transmission RPC, qBittorrent Web API, rTorrent XML-RPC -----------------
 
 void parse_poll_jsonl(LogState& st) {

@@ -29,15 +29,14 @@ inline std::vector<std::filesystem::path> scenario_dirs(const std::filesystem::p
 
 // The logs of a scenario that carry seeding evidence in a format provaudit reads (the rest:
 // nginx's error log, console output, the Transmission message log, the rTorrent main log,
-// libtorrent's text alert log (the JSON lines hold the same), state files, carry none or
-// are not read).
+// state files, carry none or are not read).
 inline bool is_evidence_log(const std::string& name) {
   auto ends = [&](const char* s) {
     const std::string t(s);
     return name.size() >= t.size() && name.compare(name.size() - t.size(), t.size(), t) == 0;
   };
   return name.rfind("tracker-access.", 0) == 0 || ends("-deep-debug.log") || ends("-rpc-poll.jsonl") || ends("-xmlrpc-poll.jsonl") ||
-         (name.rfind("aria2-", 0) == 0 && ends("-debug.log")) || ends("-alerts.jsonl") || ends("-webapi-poll.jsonl") ||
+         (name.rfind("aria2-", 0) == 0 && ends("-debug.log")) || ends("-alerts.jsonl") || ends("-alerts.log") || ends("-webapi-poll.jsonl") ||
          ends("-webapi-peers.jsonl") || ends("-peer-debug.log") || name == "qbittorrent.log" ||
          (name.rfind("deluge-", 0) == 0 && ends("-debug.log"));
 }

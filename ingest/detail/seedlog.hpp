@@ -103,6 +103,7 @@ void parse_rtorrent_log(LogState& st);
 void parse_qbittorrent_log(LogState& st);
 void parse_deluge_debug(LogState& st);
 void parse_lt_agent(LogState& st);
+void parse_lt_text(LogState& st);
 void parse_poll_jsonl(LogState& st);       // Transmission, qBittorrent, rTorrent polls
 void parse_seeding_event_jsonl(LogState& st);
 EvidenceRank rank_for(std::string_view kind);

@@ -94,8 +94,22 @@ TEST_CASE("evidence add + show reproduce each scenario's ground truth") {
     CHECK(t.names == std::vector<std::string>{std::string(name)});
 
     // Bytes per source figure, by whom, to whom: the uploader's block sums...
+    // libtorrent's text log repeats its JSON alerts' blocks (same bytes, peer by address).
+    auto text_twin = [&](const std::vector<FlowGroup>& gs) {
+      std::size_t n = 0;
+      for (const auto& g : gs)
+        if (g.source == "lt-alerts-text") {
+          ++n;
+          const FlowGroup* json = nullptr;
+          for (const auto& h : gs)
+            if (h.observer == g.observer && h.source == "lt-agent-jsonl") json = &h;
+          REQUIRE(json != nullptr);
+          CHECK(g.bytes == json->bytes);
+        }
+      return n;
+    };
     simdjson::dom::object up = gt["upload_evidence_from_logs"].get_object().value();
-    CHECK(t.uploader_blocks.size() == up.size());
+    CHECK(t.uploader_blocks.size() - text_twin(t.uploader_blocks) == up.size());
     for (auto [key, value] : up) {
       INFO(key);
       const FlowKey k = split_key(key);
@@ -106,7 +120,7 @@ TEST_CASE("evidence add + show reproduce each scenario's ground truth") {
     }
     // ... the receivers' block sums, naming the uploader ...
     simdjson::dom::object down = gt["download_evidence_from_logs"].get_object().value();
-    CHECK(t.receiver_blocks.size() == down.size());
+    CHECK(t.receiver_blocks.size() - text_twin(t.receiver_blocks) == down.size());
     for (auto [key, value] : down) {
       INFO(key);
       const FlowGroup* g = find_group(t.receiver_blocks, split_key(key));
