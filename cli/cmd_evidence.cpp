@@ -102,9 +102,13 @@ int run_show(const ShowArgs& a) {
       }
       sets.assign(uniq.begin(), uniq.end());
     }
+    // Events no log of their `evidence add` could tie to a hash are filed under "unresolved";
+    // the full listing shows them as one pseudo-torrent rather than hiding them.
+    if (hashes.empty()) sets.push_back({"unresolved"});
     for (const auto& s : sets) {
       auto t = audit::summarize_torrent(**idx, s);
       if (!t) return fail(t.error());
+      if (t->events == 0 && s == std::vector<std::string>{"unresolved"}) continue;
       torrents.push_back(std::move(*t));
     }
   }
@@ -148,7 +152,8 @@ void register_evidence(CLI::App& app, int& exit_code) {
       "the source names the peer: peer id or address:port, saying which), bytes per source\n"
       "figure side by side (uploader's block sum, receiver's block sum, client counters,\n"
       "tracker claims; never added together), first and last time, strongest rank, lines.\n"
-      "Every torrent in the index by default; --infohash H for one (a hybrid's v1, v2 and\n"
+      "Every torrent in the index by default (events whose torrent no log named: \"unresolved\");\n"
+      "--infohash H for one (a hybrid's v1, v2 and\n"
       "truncated v2 hashes are one torrent); --work W for the torrents that carried a work\n"
       "(with --infohash naming them) and, with --run RUN, its passages in RUN/matches.jsonl.");
   s->add_option("--index", show->index, "Index directory")->required();

@@ -136,6 +136,12 @@ assert g['zone_unknown'] is False and g['first_time'].startswith('2026-11-28T03:
   expect_rc "evidence show of the damaged log" 0 "$bin" evidence show --index "$tmp/ev4" --json
   check "the damaged log's other announces are kept" python3 -c "
 import json; [t]=json.load(open('$tmp/out'))['torrents']; assert sum(g['events'] for g in t['tracker_claims']) == 6, t"
+  # A log that names no torrent, given alone: its events are listed as "unresolved".
+  s3="$ev/s3-qbittorrent-seeds-hybrid-libtorrent-downloads"
+  expect_rc "evidence add of a peer poll alone" 0 "$bin" evidence add --index "$tmp/ev5" "$s3/logs/qbittorrent-seeder-webapi-peers.jsonl"
+  expect_rc "evidence show lists unresolved events" 0 "$bin" evidence show --index "$tmp/ev5" --json
+  check "unresolved events are shown, not hidden" python3 -c "
+import json; [t]=json.load(open('$tmp/out'))['torrents']; assert t['hashes']==['unresolved'] and t['events']==9, t"
   # The per-work view with a run: passages of the work counted from matches.jsonl.
   expect_rc "evidence show --work with --run" 0 "$bin" evidence show --index "$tmp/idx" --work "$id" --run "$tmp/run1" --json
   check "evidence show --work counts the run's passages" python3 -c "
