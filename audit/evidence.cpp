@@ -18,6 +18,7 @@ namespace {
 
 constexpr const char* kLogPrefix = "log/";
 constexpr const char* kEventPrefix = "event/";
+constexpr std::size_t kBatch = 20'000;  // records a write batch
 
 std::string pad(std::uint64_t v, int width) {
   char buf[32];
@@ -88,6 +89,12 @@ Result<EvidenceAddResult> add_evidence(index::Index& idx, const std::vector<std:
     }
     std::map<std::uint64_t, int> per_line;
     for (const auto& e : l.events) {
+      // Events go out in batches; the log record goes last, so a log is marked present only
+      // once all its events are stored (a re-add after a failure rewrites the same keys).
+      if (records.size() >= kBatch) {
+        if (auto st = idx.put_evidence(records); !st) return std::move(st).error();
+        records.clear();
+      }
       std::string hash = ingest::primary_infohash(e);
       if (hash.empty()) hash = "unresolved";
       const int n = per_line[e.source_line]++;

@@ -96,7 +96,9 @@ struct TorrentIdentity {
 struct SeedLogOptions {
   std::uint64_t max_file_bytes = 256ull << 20;  // one log
   std::size_t max_line_bytes = 1u << 20;        // one line (JSON polls can be long)
-  std::size_t max_events = 5'000'000;           // per log
+  // Per log. Events are held in memory until the logs of one call are resolved (about 2.5 KB
+  // each), so 1 M events cost about 2.5 GB; a longer log is cut there with an error.
+  std::size_t max_events = 1'000'000;
   std::size_t max_errors = 1000;                // reported per log; the rest are counted only
   // Times without a zone: read them as local time in `tz` (IANA name such as "Europe/Berlin",
   // "UTC", or a fixed offset "+02:00"); a time of day only also needs `date` (YYYY-MM-DD).
