@@ -441,6 +441,14 @@ void torrent_json(JsonWriter& w, const TorrentSummary& t) {
 
 std::string opt_text(const std::optional<std::uint64_t>& v) { return v ? std::to_string(*v) : "-"; }
 
+// A peer id stored as hex, shown as printable text (`\xNN` for other bytes).
+std::string peer_id_text(const std::string& hex) {
+  std::string raw;
+  auto v = [](char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; };
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) raw.push_back(static_cast<char>(v(hex[i]) * 16 + v(hex[i + 1])));
+  return ingest::printable_bytes(raw);
+}
+
 void torrent_text(std::string& o, const TorrentSummary& t, const std::string& indent) {
   o += indent + "torrent";
   for (const auto& h : t.hashes) o += " " + h;
@@ -463,7 +471,7 @@ void torrent_text(std::string& o, const TorrentSummary& t, const std::string& in
   };
   for (const auto& g : t.uploader_blocks)
     o += indent + "  [1 uploader's blocks] " + g.observer + " (" + g.client +
-         (g.observer_peer_id_hex.empty() ? "" : ", own peer id hex " + g.observer_peer_id_hex) + ") sent " + std::to_string(g.bytes) +
+         (g.observer_peer_id_hex.empty() ? "" : ", own peer id " + peer_id_text(g.observer_peer_id_hex)) + ") sent " + std::to_string(g.bytes) +
          " bytes in " + std::to_string(g.events) + " blocks, " + std::to_string(g.pieces) + " pieces, to " + g.peer +
          " (" + g.peer_named_by + (g.peer_client.empty() ? "" : ", " + g.peer_client) + "); " + when(g) + "\n";
   for (const auto& g : t.receiver_blocks)
