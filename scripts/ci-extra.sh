@@ -19,3 +19,10 @@ if [ -d tests/fuzz ] && ls tests/fuzz/fuzz_*.cpp >/dev/null 2>&1; then
   cmake --build build-fuzz --target fuzzers
   bash tests/fuzz/run_fuzzers.sh build-fuzz 20
 fi
+
+# 3. Real BitTorrent peers on 127.0.0.1 (python3-libtorrent), their logs through evidence add/show.
+if [ -d ../shared/torrent-evidence ] && [ -x build/provaudit ]; then
+  dpkg-query -W -f='${Status}' python3-libtorrent 2>/dev/null | grep -q "install ok installed" ||
+    { export DEBIAN_FRONTEND=noninteractive; $SUDO apt-get install -y -qq --no-install-recommends python3-libtorrent >/dev/null; }
+  bash tests/cli/real_clients_test.sh build/provaudit .
+fi
