@@ -333,6 +333,21 @@ Result<TorrentSummary> summarize_torrent(const index::Index& idx, const std::vec
   return s;
 }
 
+Result<std::vector<std::string>> torrent_events(const index::Index& idx, const std::vector<std::string>& hashes) {
+  std::vector<std::string> sorted = hashes;
+  std::sort(sorted.begin(), sorted.end());
+  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  std::vector<std::string> out;
+  for (const auto& h : sorted) {
+    auto st = idx.scan_evidence(std::string(kEventPrefix) + h + "/", [&](std::string_view, std::string_view value) {
+      out.emplace_back(value);
+      return true;
+    });
+    if (!st) return std::move(st).error();
+  }
+  return out;
+}
+
 Result<WorkEvidence> work_evidence(const index::Index& idx, const std::string& work_id,
                                    const std::vector<std::vector<std::string>>& torrents_of_work,
                                    const std::optional<std::filesystem::path>& run) {

@@ -77,6 +77,9 @@ Result<std::vector<std::vector<std::string>>> evidence_torrents(const index::Ind
 // The hash set of the torrent `hash` belongs to (just {hash} when no log links it to others).
 Result<std::vector<std::string>> torrent_of_hash(const index::Index& idx, const std::string& hash);
 Result<TorrentSummary> summarize_torrent(const index::Index& idx, const std::vector<std::string>& hashes);
+// The stored events of a torrent (seeding-event/1 JSON, one string each), in key order:
+// hash, log, line.
+Result<std::vector<std::string>> torrent_events(const index::Index& idx, const std::vector<std::string>& hashes);
 
 // The per-work view: the torrents that carried the work (each as its hash set; the caller
 // finds them, e.g. through the torrent records' links), their seeding summaries, and with a

@@ -25,6 +25,7 @@ struct ShowArgs {
   std::vector<std::string> infohashes;
   std::string run;
   bool json = false;
+  bool events = false;
 };
 
 int run_add(const AddArgs& a) {
@@ -79,6 +80,7 @@ int run_show(const ShowArgs& a) {
   std::vector<audit::TorrentSummary> torrents;
   std::vector<audit::WorkEvidence> works;
   if (!a.run.empty() && a.work.empty()) return fail(make_error(Errc::kUsage, "--run needs --work"));
+  if (a.events && !a.work.empty()) return fail(make_error(Errc::kUsage, "--events lists torrents: use --infohash, not --work"));
   if (!a.work.empty()) {
     auto r = (*idx)->resolve(a.work);
     if (!r) return fail(r.error());
@@ -105,6 +107,14 @@ int run_show(const ShowArgs& a) {
     // Events no log of their `evidence add` could tie to a hash are filed under "unresolved";
     // the full listing shows them as one pseudo-torrent rather than hiding them.
     if (hashes.empty()) sets.push_back({"unresolved"});
+    if (a.events) {  // the stored events themselves, JSON lines in key order
+      for (const auto& s : sets) {
+        auto ev = audit::torrent_events(**idx, s);
+        if (!ev) return fail(ev.error());
+        for (const auto& line : *ev) std::printf("%s\n", line.c_str());
+      }
+      return kExitOk;
+    }
     for (const auto& s : sets) {
       auto t = audit::summarize_torrent(**idx, s);
       if (!t) return fail(t.error());
@@ -161,6 +171,8 @@ void register_evidence(CLI::App& app, int& exit_code) {
   s->add_option("--infohash", show->infohashes, "Info-hash, 40 or 64 hex digits (repeatable)");
   s->add_option("--run", show->run, "Scan run folder: count the work's passages in RUN/matches.jsonl");
   s->add_flag("--json", show->json, "Canonical JSON (provaudit/evidence/1)");
+  s->add_flag("--events", show->events,
+              "Print the stored events of the torrents instead (seeding-event/1 JSON lines, by hash, log, line)");
   s->callback([show, &exit_code] { exit_code = run_show(*show); });
 }
 

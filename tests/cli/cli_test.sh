@@ -113,6 +113,16 @@ seeder = gt["participants"]["transmission-seeder"]
 claims = [g for g in t["tracker_claims"] if g["peer"] in seeder["peer_ids_seen_by_tracker"]]
 assert max(g["max_up"] for g in claims) == seeder["max_uploaded_reported_to_tracker"]
 PY
+  # The stored events, dumped as seeding-event/1 lines and read back into a fresh index, give
+  # the same summary: the normalised form is a complete record.
+  expect_rc "evidence show --events" 0 "$bin" evidence show --index "$tmp/ev1" --events
+  cp "$tmp/out" "$tmp/ev1-events.jsonl"
+  check "--events lists every event" python3 -c "
+import json; n=sum(1 for _ in open('$tmp/ev1-events.jsonl')); [t]=json.load(open('$tmp/ev1.json'))['torrents']; assert n==t['events'], (n, t['events'])"
+  expect_rc "evidence add of seeding-event/1 lines" 0 "$bin" evidence add --index "$tmp/ev6" "$tmp/ev1-events.jsonl"
+  check "evidence add detects seeding-event/1" grep -q "seeding-event-jsonl" "$tmp/out"
+  expect_rc "evidence show of the re-read events" 0 "$bin" evidence show --index "$tmp/ev6" --json
+  check "re-read events give the same summary" cmp "$tmp/out" "$tmp/ev1.json"
   # Same logs in another order, another index: byte-identical JSON.
   rev=(); for ((i=${#s1logs[@]}-1; i>=0; i--)); do rev+=("${s1logs[$i]}"); done
   expect_rc "evidence add s1 reversed" 0 "$bin" evidence add --index "$tmp/ev2" "${rev[@]}"
