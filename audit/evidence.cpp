@@ -481,7 +481,9 @@ void torrent_text(std::string& o, const TorrentSummary& t, const std::string& in
                          : std::string("none")) +
        "\n";
   auto when = [](const FlowGroup& g) {
-    return g.first_time + " .. " + g.last_time + (g.zone_unknown ? " (zone unknown)" : "") + ", " + g.source_file +
+    return (g.first_time.empty() ? std::string("no time stated")
+                                 : g.first_time + " .. " + g.last_time + (g.zone_unknown ? " (zone unknown)" : "")) +
+           ", " + g.source_file +
            " lines " + std::to_string(g.first_line) + "-" + std::to_string(g.last_line);
   };
   for (const auto& g : t.uploader_blocks)

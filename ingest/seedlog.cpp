@@ -488,6 +488,12 @@ Result<std::string> detect_seedlog_format(std::string_view head) {
       return std::string("rtorrent-main-log");
     }
   }
+  // Human summaries of one torrent: `deluge-console info` and `transmission-remote -t N -i`.
+  if (first.rfind("Name: ", 0) == 0 && lines.size() > 1 && lines[1].rfind("ID: ", 0) == 0)
+    return std::string("deluge-console-info");
+  if (first == "NAME")
+    for (auto l : lines)
+      if (l.rfind("  Hash: ", 0) == 0) return std::string("transmission-remote-info");
   // libtorrent's text alert log (the lt_agent's .log): "2026-11-28T04:39:50.375Z name_alert: ...".
   if (first.size() > 26 && first[23] == 'Z' && first[24] == ' ' && parse_civil(first.substr(0, 23), ct) &&
       ct.frac_digits == 3 && first.find("_alert: ", 25) != std::string_view::npos)
@@ -531,7 +537,8 @@ std::string observer_of(std::string_view path, const std::string& format) {
   std::string name(std::filesystem::path(std::string(path)).filename().string());
   for (std::string_view suf : {"-deep-debug.log", "-peer-debug.log", "-xmlrpc-poll.jsonl", "-rpc-poll.jsonl",
                                "-debug.log", "-alerts.jsonl", "-alerts.log", "-webapi-poll.jsonl", "-webapi-peers.jsonl",
-                               "-main.log", "-messages.log", ".jsonl", ".log"}) {
+                               "-main.log", "-messages.log", "-remote-info.txt", "-info-final.txt",
+                               "-info.txt", ".jsonl", ".log", ".txt"}) {
     if (name.size() > suf.size() && name.compare(name.size() - suf.size(), suf.size(), suf) == 0)
       return name.substr(0, name.size() - suf.size());
   }
@@ -581,6 +588,8 @@ Result<SeedLog> parse_seedlog(std::string_view bytes, std::string_view path, con
   else if (log.format == "rtorrent-peer-log" || log.format == "rtorrent-main-log") parse = parse_rtorrent_log;
   else if (log.format == "qbittorrent-log") parse = parse_qbittorrent_log;
   else if (log.format == "lt-alerts-text") parse = parse_lt_text;
+  else if (log.format == "deluge-console-info" || log.format == "transmission-remote-info")
+    parse = parse_client_summary;
   else if (log.format == "deluge-debug-log") parse = parse_deluge_debug;
 
   LogState st{log, opts, tctx};

@@ -881,6 +881,94 @@ void parse_deluge_debug(LogState& st) {
   e.rank = rank_for(kind);
 }
 
+// ---- client summaries: `deluge-console info`, `transmission-remote -t N -i` ----------------
+// One torrent each, its lifetime counters as displayed: rounded to one or two decimals of a
+// unit (Deluge: K = KiB; Transmission 3.00: kB = 1000 B), and no time stamp. The figure is kept as stated
+// in bytes_counts with its rounding; bytes_up/bytes_down hold the displayed value in bytes.
+
+namespace {
+// "240.0 K", "208.6 kB", "0 B", "None" -> bytes (rounded display) and the unit's size.
+bool displayed_bytes(std::string_view v, std::uint64_t& bytes, std::uint64_t& unit, std::uint64_t& digits_out) {
+  digits_out = 1;
+  if (v == "None") {
+    bytes = 0;
+    unit = 1;
+    return true;
+  }
+  Cursor c{v};
+  std::uint64_t whole = 0, frac = 0, scale = 1;
+  if (!c.uint(whole)) return false;
+  if (c.lit(".")) {  // one or two decimals ("240.0 K", "66.96 kB")
+    const std::size_t at = c.i;
+    if (!c.uint(frac) || c.i - at > 2) return false;
+    scale = c.i - at == 1 ? 10 : 100;
+  }
+  digits_out = scale;
+  if (!c.lit(" ")) return false;
+  static const std::map<std::string_view, std::uint64_t> kUnits = {
+      {"B", 1}, {"K", 1024}, {"M", 1024ull << 10}, {"G", 1024ull << 20}, {"T", 1024ull << 30},
+      {"kB", 1000}, {"MB", 1000'000}, {"GB", 1000'000'000}, {"TB", 1000'000'000'000}};
+  auto it = kUnits.find(c.rest());
+  if (it == kUnits.end() || whole > (1ull << 40)) return false;
+  unit = it->second;
+  bytes = whole * unit + (frac * unit + scale / 2) / scale;
+  return true;
+}
+}  // namespace
+
+void parse_client_summary(LogState& st) {
+  std::string_view line = st.line;
+  const bool deluge = st.log.format == "deluge-console-info";
+  Cursor c{line};
+  if (deluge ? c.lit("Name: ") : c.lit("  Name: ")) {
+    st.ctx_name = std::string(c.rest());
+    return;
+  }
+  c.i = 0;
+  if (deluge ? c.lit("ID: ") : c.lit("  Hash: ")) {
+    const std::string_view h = c.rest();
+    if (h.size() != 40 || !is_hex(h)) st.error("torrent id is not 40 hex digits");
+    else st.ctx_hash = lower(h);
+    return;
+  }
+  // Deluge: "Size: ... Downloaded: 0 B Uploaded: 240.0 K Share Ratio: 1.12";
+  // Transmission: "  Downloaded: None" and "  Uploaded: 208.6 kB" on lines of their own.
+  std::optional<std::string_view> up, down;
+  if (deluge) {
+    const std::size_t u = line.find(" Uploaded: "), d = line.find(" Downloaded: ");
+    const std::size_t r = line.find(" Share Ratio:");
+    if (u == std::string_view::npos || d == std::string_view::npos || r == std::string_view::npos || !(d < u && u < r))
+      return;
+    down = line.substr(d + 13, u - d - 13);
+    up = line.substr(u + 11, r - u - 11);
+  } else if (c.lit("  Uploaded: ")) {
+    up = c.rest();
+  } else {
+    c.i = 0;
+    if (c.lit("  Downloaded: ")) st.last_stamp = std::string(c.rest());  // kept for the Uploaded line
+    return;
+  }
+  if (!deluge && !st.last_stamp.empty()) down = st.last_stamp;
+  std::uint64_t ub = 0, uu = 1, us = 1, db = 0, du = 1, ds = 1;
+  if (!displayed_bytes(*up, ub, uu, us) || (down && !displayed_bytes(*down, db, du, ds))) {
+    st.error("byte count is not a displayed size such as \"240.0 K\" or \"208.6 kB\"");
+    return;
+  }
+  SeedEvent& e = st.event("transfer_totals");
+  e.time_zone = "not stated";
+  e.torrent_name = st.ctx_name;
+  if (!st.ctx_hash.empty()) set_wire(e, st.ctx_hash);
+  e.scope = "torrent";
+  e.bytes_up = ub;
+  if (down) e.bytes_down = db;
+  e.rank = EvidenceRank::kCounters;
+  const std::string rounding =
+      uu == 1 ? "exact" : "rounded to " + std::string(us == 100 ? "0.01" : us == 10 ? "0.1" : "1") + " x " + std::to_string(uu) + " bytes";
+  e.bytes_counts = counts_for(deluge ? "Deluge" : "Transmission",
+                              "lifetime counters as displayed (uploaded \"" + std::string(*up) + "\", " + rounding +
+                                  "), no time stated");
+}
+
 // ---- the normalised form itself ----------------------------------------------------------
 
 void parse_seeding_event_jsonl(LogState& st) {

@@ -37,7 +37,7 @@ inline bool is_evidence_log(const std::string& name) {
   };
   return name.rfind("tracker-access.", 0) == 0 || ends("-deep-debug.log") || ends("-rpc-poll.jsonl") || ends("-xmlrpc-poll.jsonl") ||
          (name.rfind("aria2-", 0) == 0 && ends("-debug.log")) || ends("-alerts.jsonl") || ends("-alerts.log") || ends("-webapi-poll.jsonl") ||
-         ends("-webapi-peers.jsonl") || ends("-peer-debug.log") || name == "qbittorrent.log" ||
+         ends("-webapi-peers.jsonl") || ends("-peer-debug.log") || name == "qbittorrent.log" || ends("-console-info-final.txt") || ends("-remote-info.txt") ||
          (name.rfind("deluge-", 0) == 0 && ends("-debug.log"));
 }
 

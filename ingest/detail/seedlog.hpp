@@ -88,6 +88,7 @@ struct LogState {
   std::map<std::pair<std::string, std::uint32_t>, std::uint32_t> listen_port;  // Transmission
   std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> last_counters;  // polls
   std::string last_stamp;  // aria2: the stamp of the last record line
+  std::string ctx_name, ctx_hash;  // client summaries: the torrent named by earlier lines
   CivilTime last_time;
   void error(std::string reason);  // records an unreadable line
   SeedEvent& event(std::string kind);  // a new event for the current line, source fields set
@@ -102,6 +103,7 @@ void parse_aria2_debug(LogState& st);
 void parse_rtorrent_log(LogState& st);
 void parse_qbittorrent_log(LogState& st);
 void parse_deluge_debug(LogState& st);
+void parse_client_summary(LogState& st);  // deluge-console info, transmission-remote -i
 void parse_lt_agent(LogState& st);
 void parse_lt_text(LogState& st);
 void parse_poll_jsonl(LogState& st);       // Transmission, qBittorrent, rTorrent polls

@@ -159,6 +159,20 @@ TEST_CASE("evidence add + show reproduce each scenario's ground truth") {
             mine = std::max(mine.value_or(0), *g.max_up);
       CHECK(mine == claimed);
     }
+    // Counters displayed by deluge-console / transmission-remote (rounded to 0.1 KiB or kB):
+    // the same lifetime total as the client's last claim to the tracker, within the rounding.
+    for (const auto& g : t.counters) {
+      if (g.source != "deluge-console-info" && g.source != "transmission-remote-info") continue;
+      INFO(g.source_file);
+      REQUIRE(g.last_up.has_value());
+      bool near = false;
+      for (auto [who, p] : parts) {
+        const std::uint64_t claimed = p["max_uploaded_reported_to_tracker"].get_uint64().value();
+        const std::uint64_t diff = claimed > *g.last_up ? claimed - *g.last_up : *g.last_up - claimed;
+        if (diff <= 52) near = true;
+      }
+      CHECK(near);
+    }
     // The true flows: the uploader's own lines are the strongest evidence where its log has
     // per-block lines; otherwise the receiver's lines naming it are, and they cover the content.
     simdjson::dom::array flows = gt["true_flows"].get_array().value();
