@@ -164,9 +164,9 @@ void register_evidence(CLI::App& app, int& exit_code) {
       "figure side by side (uploader's block sum, receiver's block sum, client counters,\n"
       "tracker claims; never added together), first and last time, strongest rank, lines.\n"
       "Every torrent in the index by default (events whose torrent no log named: \"unresolved\");\n"
-      "--infohash H for one (a hybrid's v1, v2 and\n"
-      "truncated v2 hashes are one torrent); --work W for the torrents that carried a work\n"
-      "(with --infohash naming them) and, with --run RUN, its passages in RUN/matches.jsonl.");
+      "--infohash H for one (a hybrid's v1, v2 and truncated v2 hashes are one torrent);\n"
+      "--work W for the torrents that carried a work (with --infohash naming them) and, with\n"
+      "--run RUN, its passages in RUN/matches.jsonl; --events for the stored events themselves.");
   s->add_option("--index", show->index, "Index directory")->required();
   s->add_option("--work", show->work, "WORK_ID (or a unique prefix of 8+ hex digits)");
   s->add_option("--infohash", show->infohashes, "Info-hash, 40 or 64 hex digits (repeatable)");
