@@ -34,6 +34,7 @@ void register_verify(CLI::App& app, int& exit_code);
 void register_reproduce(CLI::App& app, int& exit_code);
 void register_keygen(CLI::App& app, int& exit_code);
 void register_torrent(CLI::App& app, int& exit_code);
+void register_evidence(CLI::App& app, int& exit_code);
 
 // Prints "provaudit: <error>" on stderr and returns kExitCannotRun.
 int fail(const Error& e);

@@ -82,6 +82,7 @@ int main(int argc, char** argv) try {
   prov::cli::register_reproduce(app, exit_code);
   prov::cli::register_keygen(app, exit_code);
   prov::cli::register_torrent(app, exit_code);
+  prov::cli::register_evidence(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -28,3 +28,9 @@ dpkg-query -W -f='${Status}' chromium 2>/dev/null | grep -q "install ok installe
   { export DEBIAN_FRONTEND=noninteractive; $SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
 [ -x build/provaudit ] || { cmake -S . -B build -G Ninja && cmake --build build --target provaudit; }
 bash tests/reports/chromium_test.sh build/provaudit . build/chromium-artifacts
+# 5. Real BitTorrent peers on 127.0.0.1 (python3-libtorrent), their logs through evidence add/show.
+if [ -d ../shared/torrent-evidence ] && [ -x build/provaudit ]; then
+  dpkg-query -W -f='${Status}' python3-libtorrent 2>/dev/null | grep -q "install ok installed" ||
+    { export DEBIAN_FRONTEND=noninteractive; $SUDO apt-get install -y -qq --no-install-recommends python3-libtorrent >/dev/null; }
+  bash tests/cli/real_clients_test.sh build/provaudit .
+fi

@@ -298,5 +298,84 @@ fi
 expect_rc "demo" 0 "$bin" demo --out "$tmp/demo"
 check "demo prints recall" grep -q "recall" "$tmp/out"
 
+# Seeding evidence on the real logs of ../shared/torrent-evidence (skipped when absent).
+ev="$src/../shared/torrent-evidence"
+expect_rc "evidence --help" 0 "$bin" evidence --help
+expect_rc "evidence add --help" 0 "$bin" evidence add --help
+check "evidence add --help explains --tz" grep -q -- "--tz" "$tmp/out"
+expect_rc "evidence show --help" 0 "$bin" evidence show --help
+if [ -d "$ev/s1-transmission-seeds-aria2-downloads" ]; then
+  s1="$ev/s1-transmission-seeds-aria2-downloads"
+  s1logs=("$s1/logs/tracker-access.jsonl" "$s1/logs/tracker-access.log" "$s1/logs/transmission-seeder-deep-debug.log"
+          "$s1/logs/transmission-seeder-rpc-poll.jsonl" "$s1/logs/aria2-downloader-debug.log")
+  expect_rc "evidence add s1" 0 "$bin" evidence add --index "$tmp/ev1" "${s1logs[@]}"
+  check "evidence add names each format" grep -q "transmission-deep" "$tmp/out"
+  expect_rc "evidence add again is a no-op" 0 "$bin" evidence add --index "$tmp/ev1" "${s1logs[@]}"
+  check "evidence add again says unchanged" grep -q "already in the index" "$tmp/out"
+  expect_rc "evidence show --json" 0 "$bin" evidence show --index "$tmp/ev1" --json
+  cp "$tmp/out" "$tmp/ev1.json"
+  check "evidence show reproduces s1's ground truth" python3 - "$tmp/ev1.json" "$s1/ground-truth.json" <<'PY'
+import json, sys
+got, gt = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert got["schema"] == "provaudit/evidence/1"
+[t] = got["torrents"]
+assert gt["torrent"]["infohash_v1"] in t["hashes"], t["hashes"]
+assert t["strongest_rank"] == 1
+for key, nbytes in gt["upload_evidence_from_logs"].items():
+    obs, src, rest = key.split(" | ")
+    peer = rest.split(" -> ")[1]
+    [g] = [g for g in t["uploader_blocks"] if g["observer"] == obs and g["source"] == src and g["peer"] == peer]
+    assert g["bytes"] == nbytes, (g, nbytes)
+seeder = gt["participants"]["transmission-seeder"]
+claims = [g for g in t["tracker_claims"] if g["peer"] in seeder["peer_ids_seen_by_tracker"]]
+assert max(g["max_up"] for g in claims) == seeder["max_uploaded_reported_to_tracker"]
+PY
+  # The stored events, dumped as seeding-event/1 lines and read back into a fresh index, give
+  # the same summary: the normalised form is a complete record.
+  expect_rc "evidence show --events" 0 "$bin" evidence show --index "$tmp/ev1" --events
+  cp "$tmp/out" "$tmp/ev1-events.jsonl"
+  check "--events lists every event" python3 -c "
+import json; n=sum(1 for _ in open('$tmp/ev1-events.jsonl')); [t]=json.load(open('$tmp/ev1.json'))['torrents']; assert n==t['events'], (n, t['events'])"
+  expect_rc "evidence add of seeding-event/1 lines" 0 "$bin" evidence add --index "$tmp/ev6" "$tmp/ev1-events.jsonl"
+  check "evidence add detects seeding-event/1" grep -q "seeding-event-jsonl" "$tmp/out"
+  expect_rc "evidence show of the re-read events" 0 "$bin" evidence show --index "$tmp/ev6" --json
+  check "re-read events give the same summary" cmp "$tmp/out" "$tmp/ev1.json"
+  # Same logs in another order, another index: byte-identical JSON.
+  rev=(); for ((i=${#s1logs[@]}-1; i>=0; i--)); do rev+=("${s1logs[$i]}"); done
+  expect_rc "evidence add s1 reversed" 0 "$bin" evidence add --index "$tmp/ev2" "${rev[@]}"
+  expect_rc "evidence show --json (reversed)" 0 "$bin" evidence show --index "$tmp/ev2" --json
+  check "evidence show --json is byte-identical" cmp "$tmp/out" "$tmp/ev1.json"
+  expect_rc "evidence show --infohash" 0 "$bin" evidence show --index "$tmp/ev1" --infohash C50E647FEAE36745CC1BDE26753EF39572CF21BC
+  check "evidence show text names the uploader" grep -q "transmission-seeder (Transmission.*sent 208397 bytes" "$tmp/out"
+  expect_rc "evidence show bad --infohash" 2 "$bin" evidence show --index "$tmp/ev1" --infohash xyz
+  # --tz: local stamps get UTC times and the assumption on each event.
+  expect_rc "evidence add --tz" 0 "$bin" evidence add --index "$tmp/ev3" --tz Europe/Berlin "$s1/logs/aria2-downloader-debug.log"
+  expect_rc "evidence show after --tz" 0 "$bin" evidence show --index "$tmp/ev3" --json
+  check "--tz converts local times (UTC+1 in November)" python3 -c "
+import json; [t]=json.load(open('$tmp/out'))['torrents']; g=t['receiver_blocks'][0]
+assert g['zone_unknown'] is False and g['first_time'].startswith('2026-11-28T03:39:26.458205'), g"
+  expect_rc "evidence add --tz unknown zone" 2 "$bin" evidence add --index "$tmp/ev3" --tz Mars/Olympus "$s1/logs/aria2-downloader-debug.log"
+  # A damaged log and a file that is no seeding log: exit 3, both named, the rest stored.
+  { head -3 "$s1/logs/tracker-access.jsonl"; echo '{"path":"/announce", broken'; tail -n +4 "$s1/logs/tracker-access.jsonl"; } > "$tmp/damaged.jsonl"
+  expect_rc "evidence add with a damaged line and an unknown file" 3 "$bin" evidence add --index "$tmp/ev4" "$tmp/damaged.jsonl" "$s1/logs/nginx-error.log"
+  check "stderr names the damaged line" grep -q "damaged.jsonl:4" "$tmp/err"
+  check "errors.jsonl names the unknown file" grep -q "nginx-error.log" "$tmp/ev4/errors.jsonl"
+  expect_rc "evidence show of the damaged log" 0 "$bin" evidence show --index "$tmp/ev4" --json
+  check "the damaged log's other announces are kept" python3 -c "
+import json; [t]=json.load(open('$tmp/out'))['torrents']; assert sum(g['events'] for g in t['tracker_claims']) == 6, t"
+  # A log that names no torrent, given alone: its events are listed as "unresolved".
+  s3="$ev/s3-qbittorrent-seeds-hybrid-libtorrent-downloads"
+  expect_rc "evidence add of a peer poll alone" 0 "$bin" evidence add --index "$tmp/ev5" "$s3/logs/qbittorrent-seeder-webapi-peers.jsonl"
+  expect_rc "evidence show lists unresolved events" 0 "$bin" evidence show --index "$tmp/ev5" --json
+  check "unresolved events are shown, not hidden" python3 -c "
+import json; [t]=json.load(open('$tmp/out'))['torrents']; assert t['hashes']==['unresolved'] and t['events']==9, t"
+  # The per-work view with a run: passages of the work counted from matches.jsonl.
+  expect_rc "evidence show --work with --run" 0 "$bin" evidence show --index "$tmp/idx" --work "$id" --run "$tmp/run1" --json
+  check "evidence show --work counts the run's passages" python3 -c "
+import json; [w]=json.load(open('$tmp/out'))['works']; assert w['work_id']=='$id' and w['passages']==1, w"
+else
+  echo "skipped: ../shared/torrent-evidence not present"
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
