@@ -348,10 +348,10 @@ Result<std::vector<std::string>> torrent_events(const index::Index& idx, const s
   return out;
 }
 
-Result<WorkEvidence> work_evidence(const index::Index& idx, const std::string& work_id,
+Result<WorkTorrentEvidence> work_evidence(const index::Index& idx, const std::string& work_id,
                                    const std::vector<std::vector<std::string>>& torrents_of_work,
                                    const std::optional<std::filesystem::path>& run) {
-  WorkEvidence w;
+  WorkTorrentEvidence w;
   w.work_id = work_id;
   for (const auto& hashes : torrents_of_work) {
     // Widen each torrent to every hash the stored logs link it to.
@@ -511,7 +511,7 @@ void torrent_text(std::string& o, const TorrentSummary& t, const std::string& in
 
 }  // namespace
 
-std::string evidence_json(const std::vector<TorrentSummary>& torrents, const std::vector<WorkEvidence>& works) {
+std::string evidence_json(const std::vector<TorrentSummary>& torrents, const std::vector<WorkTorrentEvidence>& works) {
   JsonWriter w(true);
   w.begin_object().field("schema", "provaudit/evidence/1");
   w.key("torrents").begin_array();
@@ -536,7 +536,7 @@ std::string evidence_json(const std::vector<TorrentSummary>& torrents, const std
   return out;
 }
 
-std::string evidence_text(const std::vector<TorrentSummary>& torrents, const std::vector<WorkEvidence>& works) {
+std::string evidence_text(const std::vector<TorrentSummary>& torrents, const std::vector<WorkTorrentEvidence>& works) {
   std::string o;
   for (const auto& t : torrents) torrent_text(o, t, "");
   for (const auto& w : works) {

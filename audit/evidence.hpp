@@ -84,17 +84,17 @@ Result<std::vector<std::string>> torrent_events(const index::Index& idx, const s
 // The per-work view: the torrents that carried the work (each as its hash set; the caller
 // finds them, e.g. through the torrent records' links), their seeding summaries, and with a
 // run folder the passages of the work in RUN/matches.jsonl.
-struct WorkEvidence {
+struct WorkTorrentEvidence {
   std::string work_id;
   std::vector<TorrentSummary> torrents;
   std::optional<std::uint64_t> passages, near_duplicates;  // set when a run was given
 };
-Result<WorkEvidence> work_evidence(const index::Index& idx, const std::string& work_id,
+Result<WorkTorrentEvidence> work_evidence(const index::Index& idx, const std::string& work_id,
                                    const std::vector<std::vector<std::string>>& torrents_of_work,
                                    const std::optional<std::filesystem::path>& run);
 
 // Canonical JSON (provaudit/evidence/1) and a text rendering of summaries.
-std::string evidence_json(const std::vector<TorrentSummary>& torrents, const std::vector<WorkEvidence>& works);
-std::string evidence_text(const std::vector<TorrentSummary>& torrents, const std::vector<WorkEvidence>& works);
+std::string evidence_json(const std::vector<TorrentSummary>& torrents, const std::vector<WorkTorrentEvidence>& works);
+std::string evidence_text(const std::vector<TorrentSummary>& torrents, const std::vector<WorkTorrentEvidence>& works);
 
 }  // namespace prov::audit

@@ -78,7 +78,7 @@ int run_show(const ShowArgs& a) {
     hashes.push_back(h);
   }
   std::vector<audit::TorrentSummary> torrents;
-  std::vector<audit::WorkEvidence> works;
+  std::vector<audit::WorkTorrentEvidence> works;
   if (!a.run.empty() && a.work.empty()) return fail(make_error(Errc::kUsage, "--run needs --work"));
   if (a.events && !a.work.empty()) return fail(make_error(Errc::kUsage, "--events lists torrents: use --infohash, not --work"));
   if (!a.work.empty()) {
