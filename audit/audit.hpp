@@ -107,7 +107,7 @@ struct ScanOptions {
   ingest::ShardOptions shard;        // text_field, id_field, record limit
   MatchParams match;
   unsigned threads = 0;              // 0: every CPU this process may use
-  std::uint64_t work_cache_bytes = 1ull << 30;  // tokenized works kept for verification
+  std::uint64_t work_cache_bytes = 256ull << 20;  // tokenized text blocks kept for verification
   bool in_memory_postings = true;    // load the posting table first (false: probe RocksDB)
   std::function<void(const Progress&)> progress;  // called from the reader thread, may be empty
   std::vector<std::string> allowed_works;  // work ids (= SHA-256) kept out of verdicts

@@ -5,7 +5,10 @@
 //             "next_work" -> u32 big-endian; "created_by" -> tool name and version
 //   ids       work_id (64 hex chars) -> u32 BE work number ++ extractor string
 //   works     u32 BE work number -> work record, JSON (see WorkRecord)
-//   texts     u32 BE work number -> extracted UTF-8 text (zstd-compressed by RocksDB)
+//   texts     u32 BE work number -> block map: u32 LE tokens, u32 LE text bytes, u32 LE block
+//             count, then per block u32 LE first token, u32 LE first byte (format version 4);
+//             u32 BE work number ++ u32 BE block number -> that block's UTF-8 text (zstd by
+//             RocksDB). Blocks start where whitespace-free runs start (TextBlockMap).
 //   offsets   u32 BE work number -> JSON array of [text_start, text_end, source,
 //             source_offset, source_line]
 //   postings  u64 BE shingle hash -> concatenated 8-byte postings, each u32 LE work number
@@ -113,6 +116,63 @@ Result<std::vector<WindowSketch>> parse_sketches(std::uint32_t num, std::string_
   }
   return out;
 }
+
+bool ascii_space(char c) {
+  return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+}
+
+// Block boundaries of a text: the first token at or after every kTextBlockTokens tokens
+// since the last boundary whose start is preceded by ASCII whitespace (so it starts a run).
+std::vector<TextBlock> text_block_bounds(std::string_view text, const std::vector<fingerprint::Token>& tokens) {
+  std::vector<TextBlock> out{TextBlock{}};
+  std::size_t t = kTextBlockTokens;
+  while (t < tokens.size()) {
+    const std::uint32_t s = tokens[t].start;
+    if (s > 0 && ascii_space(text[s - 1])) {
+      out.push_back(TextBlock{static_cast<std::uint32_t>(t), s});
+      t += kTextBlockTokens;
+    } else {
+      ++t;
+    }
+  }
+  return out;
+}
+
+std::string text_map_value(const TextBlockMap& m) {
+  std::string v;
+  v.reserve(12 + 8 * m.blocks.size());
+  put_le32(v, m.tokens);
+  put_le32(v, m.bytes);
+  put_le32(v, static_cast<std::uint32_t>(m.blocks.size()));
+  for (const auto& b : m.blocks) {
+    put_le32(v, b.first_token);
+    put_le32(v, b.byte_start);
+  }
+  return v;
+}
+
+Result<TextBlockMap> parse_text_map(std::uint32_t num, std::string_view v) {
+  const auto corrupt = [&] {
+    return make_error(Errc::kFormat, "text block map of work " + std::to_string(num) + " is corrupt");
+  };
+  if (v.size() < 12) return corrupt();
+  TextBlockMap m;
+  m.tokens = get_le32(v.data());
+  m.bytes = get_le32(v.data() + 4);
+  const std::uint32_t n = get_le32(v.data() + 8);
+  if (n == 0 || v.size() != 12 + 8ull * n) return corrupt();
+  m.blocks.resize(n);
+  for (std::uint32_t i = 0; i < n; ++i) {
+    m.blocks[i] = {get_le32(v.data() + 12 + 8 * i), get_le32(v.data() + 16 + 8 * i)};
+    const bool ascending = i == 0 ? (m.blocks[0].first_token == 0 && m.blocks[0].byte_start == 0)
+                                  : (m.blocks[i].first_token > m.blocks[i - 1].first_token &&
+                                     m.blocks[i].byte_start > m.blocks[i - 1].byte_start);
+    if (!ascending || m.blocks[i].first_token > m.tokens || m.blocks[i].byte_start > m.bytes) return corrupt();
+  }
+  return m;
+}
+
+std::string block_key(std::uint32_t num, std::uint32_t block) { return be32(num) + be32(block); }
 
 // Concatenates posting lists. Associative, so RocksDB may combine operands in any grouping.
 class ConcatOperator final : public rocksdb::AssociativeMergeOperator {
@@ -285,6 +345,7 @@ struct Index::Impl {
     rocksdb::BlockBasedTableOptions t;
     t.block_cache = rocksdb::NewLRUCache(cf == kPostings ? (256u << 20) : (64u << 20));
     if (cf == kPostings || cf == kIds) t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    if (cf == kTexts) t.block_size = 16u << 10;  // a few text blocks per compressed block
     o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
     if (cf == kPostings) {
       o.merge_operator = std::make_shared<ConcatOperator>();
@@ -489,7 +550,35 @@ Result<WorkRecord> Index::work(std::uint32_t num) const {
   return parse_record(num, *v);
 }
 
-Result<std::string> Index::text(std::uint32_t num) const { return impl_->get(kTexts, be32(num)); }
+Result<TextBlockMap> Index::text_blocks(std::uint32_t num) const {
+  auto v = impl_->get(kTexts, be32(num));
+  if (!v) return std::move(v).error();
+  auto m = parse_text_map(num, *v);
+  if (!m) return std::move(m).error().with_path(impl_->dir.string());
+  return m;
+}
+
+Result<std::string> Index::text_block(std::uint32_t num, std::uint32_t block) const {
+  return impl_->get(kTexts, block_key(num, block));
+}
+
+Result<std::string> Index::text(std::uint32_t num) const {
+  auto m = text_blocks(num);
+  if (!m) return std::move(m).error();
+  std::string out;
+  out.reserve(m->bytes);
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cfs[kTexts]));
+  std::uint32_t i = 0;
+  for (it->Seek(block_key(num, 0)); it->Valid() && i < m->blocks.size(); it->Next(), ++i) {
+    if (it->key().ToStringView() != block_key(num, i)) break;
+    out.append(it->value().data(), it->value().size());
+  }
+  if (!it->status().ok()) return db_error(it->status(), impl_->dir);
+  if (i != m->blocks.size() || out.size() != m->bytes)
+    return make_error(Errc::kFormat, "text of work " + std::to_string(num) + " is incomplete",
+                      impl_->dir.string());
+  return out;
+}
 
 Result<std::vector<ingest::OffsetSpan>> Index::offsets(std::uint32_t num) const {
   auto v = impl_->get(kOffsets, be32(num));
@@ -568,12 +657,24 @@ Result<AddOutcome> Index::add_book(const ingest::Book& book) {
   const std::string key = be32(r.num);
   b.Put(impl_->cfs[kWorks], key, record_json(r));
   b.Put(impl_->cfs[kIds], id, key + r.extractor);
-  b.Put(impl_->cfs[kTexts], key, book.text);
+  if (old) b.DeleteRange(impl_->cfs[kTexts], be32(old->num), be32(old->num + 1));
+  {
+    TextBlockMap m;
+    m.tokens = static_cast<std::uint32_t>(tokens.size());
+    m.bytes = static_cast<std::uint32_t>(book.text.size());
+    m.blocks = text_block_bounds(book.text, tokens);
+    b.Put(impl_->cfs[kTexts], key, text_map_value(m));
+    for (std::size_t i = 0; i < m.blocks.size(); ++i) {
+      const std::size_t s = m.blocks[i].byte_start;
+      const std::size_t e = i + 1 < m.blocks.size() ? m.blocks[i + 1].byte_start : book.text.size();
+      b.Put(impl_->cfs[kTexts], block_key(r.num, static_cast<std::uint32_t>(i)),
+            rocksdb::Slice(book.text.data() + s, e - s));
+    }
+  }
   b.Put(impl_->cfs[kOffsets], key, offsets_json(book.offsets));
   b.Put(impl_->cfs[kSketches], key, sketches_value(tokens, impl_->params.k));
   if (old) {
     b.Delete(impl_->cfs[kWorks], be32(old->num));
-    b.Delete(impl_->cfs[kTexts], be32(old->num));
     b.Delete(impl_->cfs[kOffsets], be32(old->num));
     b.Delete(impl_->cfs[kSketches], be32(old->num));
   }

@@ -25,7 +25,13 @@ namespace prov::index {
 
 // 2: adds the "sketches" column family (MinHash window sketches of each work).
 // 3: adds the "evidence" column family (torrents, their links to works, seeding events).
-inline constexpr std::uint32_t kFormatVersion = 3;
+// 4: a work's text is stored in blocks of about kTextBlockTokens tokens with a block map
+//    (TextBlockMap), so verification reads and tokenizes only the stretch it needs.
+inline constexpr std::uint32_t kFormatVersion = 4;
+
+// Tokens per text block (the first block boundary at or after every multiple of this that
+// starts a whitespace-free run).
+inline constexpr std::uint32_t kTextBlockTokens = 512;
 
 // A work as stored. `num` is the index-internal number postings refer to; everything a user
 // sees is keyed by work_id (the SHA-256 of the source bytes), which is stable across indexes.
@@ -62,6 +68,21 @@ struct WindowSketch {
   std::uint32_t work = 0;           // index work number
   fingerprint::TokenWindow window;  // token range in the work
   fingerprint::Sketch sketch;
+};
+
+// A work's extracted text is stored in blocks, each starting where a whitespace-free run
+// starts. fingerprint::tokenize() segments such runs independently, so block i's text
+// tokenizes to exactly the work's tokens [blocks[i].first_token, blocks[i + 1].first_token)
+// (byte offsets shifted by blocks[i].byte_start): a stretch of a long work can be read and
+// tokenized without the rest of it.
+struct TextBlock {
+  std::uint32_t first_token = 0;
+  std::uint32_t byte_start = 0;
+};
+struct TextBlockMap {
+  std::uint32_t tokens = 0;        // tokens in the whole work
+  std::uint32_t bytes = 0;         // bytes of the whole text
+  std::vector<TextBlock> blocks;   // ascending; blocks[0] is {0, 0}; never empty
 };
 
 enum class AddOutcome {
@@ -103,7 +124,9 @@ class Index {
   // All works, sorted by work_id.
   Result<std::vector<WorkRecord>> works() const;
   Result<WorkRecord> work(std::uint32_t num) const;
-  Result<std::string> text(std::uint32_t num) const;
+  Result<std::string> text(std::uint32_t num) const;  // the whole text (all blocks)
+  Result<TextBlockMap> text_blocks(std::uint32_t num) const;
+  Result<std::string> text_block(std::uint32_t num, std::uint32_t block) const;
   Result<std::vector<ingest::OffsetSpan>> offsets(std::uint32_t num) const;
   std::uint64_t work_count() const;
 
