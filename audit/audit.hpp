@@ -149,9 +149,12 @@ struct Passage {
 class WorkCache;
 std::shared_ptr<WorkCache> make_work_cache(const index::Index& index, std::uint64_t max_bytes);
 // `tokens_out`, if given, receives the document's tokens (for callers that need them too,
-// such as near-duplicate sketching), so the text is segmented once.
+// such as near-duplicate sketching), so the text is segmented once; `shingles_out`, if given,
+// receives fingerprint::shingle_hashes() of them (left empty when the document is shorter
+// than min_words or k tokens), so shingles are hashed once too.
 Result<std::vector<Passage>> match_document(const index::Index& index, std::string_view text,
                                             const MatchParams& params, WorkCache& cache,
-                                            std::vector<fingerprint::Token>* tokens_out = nullptr);
+                                            std::vector<fingerprint::Token>* tokens_out = nullptr,
+                                            std::vector<std::uint64_t>* shingles_out = nullptr);
 
 }  // namespace prov::audit

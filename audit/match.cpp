@@ -304,19 +304,29 @@ std::vector<Chain> chain_hits(std::vector<Hit>& hits, const MatchParams& p) {
 
 Result<std::vector<Passage>> match_document(const index::Index& index, std::string_view text,
                                             const MatchParams& params, WorkCache& cache,
-                                            std::vector<fingerprint::Token>* tokens_out) {
+                                            std::vector<fingerprint::Token>* tokens_out,
+                                            std::vector<std::uint64_t>* shingles_out) {
   std::vector<Passage> out;
   const auto& fp = index.params();
   std::vector<fingerprint::Token> local_tokens;
   std::vector<fingerprint::Token>& tokens = tokens_out ? *tokens_out : local_tokens;
+  std::vector<std::uint64_t> local_shingles;
+  std::vector<std::uint64_t>& shingles = shingles_out ? *shingles_out : local_shingles;
+  shingles.clear();
   tokens = fingerprint::tokenize(text);
   if (tokens.size() < fp.k || tokens.size() < params.min_words) return out;
-  const auto samples = fingerprint::sample(tokens, fp);
-  if (samples.empty()) return out;
-
+  // Every shingle hash once (near-duplicate sketching needs them all); the samples are the
+  // ones below the threshold, exactly as fingerprint::sample() picks them.
+  shingles = fingerprint::shingle_hashes(tokens, fp.k);
+  std::vector<fingerprint::Sample> samples;
   std::vector<std::uint64_t> keys;
-  keys.reserve(samples.size());
-  for (const auto& s : samples) keys.push_back(s.hash);
+  const std::uint64_t threshold = fp.threshold();
+  for (std::size_t i = 0; i < shingles.size(); ++i) {
+    if (shingles[i] >= threshold) continue;
+    samples.push_back(fingerprint::Sample{shingles[i], static_cast<std::uint32_t>(i)});
+    keys.push_back(shingles[i]);
+  }
+  if (samples.empty()) return out;
   std::vector<std::vector<index::Posting>> postings;
   if (auto st = index.lookup(keys, postings); !st) return std::move(st).error();
 

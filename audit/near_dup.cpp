@@ -83,10 +83,16 @@ std::vector<NearDupTable::Candidate> NearDupTable::probe(const fingerprint::Sket
 std::vector<NearDup> find_near_duplicates(const NearDupTable& table,
                                           const std::vector<fingerprint::Token>& tokens,
                                           std::uint32_t k, const std::vector<Passage>& passages,
-                                          const MatchParams& params) {
+                                          const MatchParams& params,
+                                          const std::vector<std::uint64_t>* shingles) {
   std::vector<NearDup> kept;
   if (tokens.size() < std::max<std::size_t>(params.near_dup_min_words, k)) return kept;
-  const auto hashes = fingerprint::shingle_hashes(tokens, k);
+  std::vector<std::uint64_t> computed;
+  if (!shingles || shingles->size() != tokens.size() - k + 1) {
+    computed = fingerprint::shingle_hashes(tokens, k);
+    shingles = &computed;
+  }
+  const auto& hashes = *shingles;
   std::uint32_t resembled = 0;  // works the current window resembles (before suppression)
   for (const auto win : fingerprint::sketch_windows(tokens.size())) {
     if (win.end - win.start < params.near_dup_min_words) continue;

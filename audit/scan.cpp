@@ -125,7 +125,8 @@ Result<ScanResult> scan(const index::Index& index, const ScanOptions& options) {
       while (queue.pop(batch)) {
         for (auto& doc : batch) {
           std::vector<fingerprint::Token> tokens;
-          auto passages = match_document(index, doc.rec.text, options.match, *cache, &tokens);
+          std::vector<std::uint64_t> shingles;
+          auto passages = match_document(index, doc.rec.text, options.match, *cache, &tokens, &shingles);
           if (!passages) {
             std::lock_guard lock(err_mu);
             Error e = std::move(passages).error();
@@ -141,7 +142,7 @@ Result<ScanResult> scan(const index::Index& index, const ScanOptions& options) {
           // A token is at least one byte: shorter texts cannot reach near_dup_min_words.
           if (near_dups && doc.rec.text.size() >= options.match.near_dup_min_words) {
             for (const auto& d : detail::find_near_duplicates(*near_dups, tokens, index.params().k,
-                                                              *passages, options.match)) {
+                                                              *passages, options.match, &shingles)) {
               Passage p;
               p.work = d.work;
               p.doc_tok_start = d.doc_tok_start;

@@ -60,6 +60,8 @@ struct NearDup {
   bool boilerplate = false;   // the window resembles >= boilerplate_works works
 };
 
+// `shingles`, if given, must be fingerprint::shingle_hashes(tokens, k) (match_document's);
+// otherwise they are computed here.
 // Sketches `tokens` (the document's, as fingerprint::tokenize gave them) in
 // fingerprint::sketch_windows, probes the table with each window of at least
 // params.near_dup_min_words tokens, and keeps a work when J >= near_dup_jaccard
@@ -72,6 +74,7 @@ struct NearDup {
 std::vector<NearDup> find_near_duplicates(const NearDupTable& table,
                                           const std::vector<fingerprint::Token>& tokens,
                                           std::uint32_t k, const std::vector<Passage>& passages,
-                                          const MatchParams& params);
+                                          const MatchParams& params,
+                                          const std::vector<std::uint64_t>* shingles = nullptr);
 
 }  // namespace prov::audit::detail
