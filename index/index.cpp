@@ -26,6 +26,7 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/memtablerep.h>
 #include <rocksdb/merge_operator.h>
+#include <rocksdb/sst_file_writer.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
@@ -328,6 +329,16 @@ struct Index::Impl {
   std::unique_ptr<detail::PostingTable> table;
   std::vector<std::uint32_t> table_nums;   // live work numbers, ascending
   std::vector<std::uint64_t> table_bases;  // first global position of each
+  // Bulk mode (begin_bulk/end_bulk): postings of added works wait in `pending`.
+  struct Pending {
+    std::uint64_t hash;
+    std::uint32_t num, pos;
+  };
+  bool bulk = false;
+  bool bulk_fresh = false;   // the postings family held nothing at begin_bulk: write Puts
+  bool pending_marked = false;
+  bool skip_compact = false;  // postings are one fresh sorted file: nothing to fold
+  std::vector<Pending> pending;
 
   ~Impl() {
     if (db) {
@@ -456,6 +467,11 @@ struct Index::Impl {
       return make_error(Errc::kIncompatible, "index parameters out of range: " + p->describe(),
                         dir.string());
     params = *p;
+    if (read_only && get(kDefault, "postings_pending"))
+      return make_error(Errc::kIncompatible,
+                        "index is incomplete: an ingest stopped before storing its postings; run "
+                        "`provaudit ingest --index` on it again to repair it",
+                        dir.string());
     if (auto nw = get(kDefault, "next_work"); nw && nw->size() == 4) next_work = from_be32(*nw);
     std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cfs[kWorks]));
     for (it->SeekToFirst(); it->Valid(); it->Next()) live.insert(from_be32(it->key().ToStringView()));
@@ -491,6 +507,39 @@ Result<std::unique_ptr<Index>> Index::open_for_write(const std::filesystem::path
     if (auto s = impl->db->Write(wo, &b); !s.ok()) return db_error(s, dir);
   }
   if (auto s = impl->check_meta(); !s) return std::move(s).error();
+  if (auto pending = impl->get(kDefault, "postings_pending"); pending && pending->size() == 4) {
+    // A bulk ingest stopped before end_bulk(): works from this number on have no postings.
+    // Recompute them from the stored texts, as add_book would have written them.
+    const std::uint32_t from = from_be32(*pending);
+    std::unique_ptr<Index> idx(new Index(std::move(impl)));
+    std::vector<std::uint32_t> nums;
+    {
+      std::shared_lock lock(idx->impl_->live_mu);
+      for (const std::uint32_t n : idx->impl_->live)
+        if (n >= from) nums.push_back(n);
+    }
+    std::sort(nums.begin(), nums.end());
+    for (const std::uint32_t n : nums) {
+      auto text = idx->text(n);
+      if (!text) return std::move(text).error();
+      const auto samples = fingerprint::sample(fingerprint::tokenize(*text), idx->impl_->params);
+      std::unordered_map<std::uint64_t, std::string> grouped;
+      for (const auto& s : samples) {
+        std::string& v = grouped[s.hash];
+        put_le32(v, n);
+        put_le32(v, s.pos);
+      }
+      rocksdb::WriteBatch b;
+      for (const auto& [h, v] : grouped) b.Merge(idx->impl_->cfs[kPostings], be64(h), v);
+      if (auto s = idx->impl_->db->Write(rocksdb::WriteOptions(), &b); !s.ok()) return db_error(s, dir);
+    }
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    if (auto s = idx->impl_->db->Delete(wo, idx->impl_->cfs[kDefault], "postings_pending"); !s.ok())
+      return db_error(s, dir);
+    impl = std::move(idx->impl_);
+    impl->pending_marked = false;
+  }
   if (params_given && !(impl->params == params))
     return make_error(Errc::kIncompatible,
                       "index was built with " + impl->params.describe() + ", not " + params.describe(),
@@ -678,21 +727,28 @@ Result<AddOutcome> Index::add_book(const ingest::Book& book) {
     b.Delete(impl_->cfs[kOffsets], be32(old->num));
     b.Delete(impl_->cfs[kSketches], be32(old->num));
   }
-  // Group positions by hash so a shingle repeated in the work costs one merge operand.
-  std::unordered_map<std::uint64_t, std::string> grouped;
-  grouped.reserve(samples.size());
-  for (const auto& s : samples) {
-    std::string& v = grouped[s.hash];
-    put_le32(v, r.num);
-    put_le32(v, s.pos);
+  if (impl_->bulk) {
+    // Postings wait for end_bulk(); the marker (in this same atomic write) says so.
+    if (!impl_->pending_marked) b.Put(impl_->cfs[kDefault], "postings_pending", be32(r.num));
+    for (const auto& s : samples) impl_->pending.push_back(Impl::Pending{s.hash, r.num, s.pos});
+  } else {
+    // Group positions by hash so a shingle repeated in the work costs one merge operand.
+    std::unordered_map<std::uint64_t, std::string> grouped;
+    grouped.reserve(samples.size());
+    for (const auto& s : samples) {
+      std::string& v = grouped[s.hash];
+      put_le32(v, r.num);
+      put_le32(v, s.pos);
+    }
+    for (const auto& [h, v] : grouped) b.Merge(impl_->cfs[kPostings], be64(h), v);
   }
-  for (const auto& [h, v] : grouped) b.Merge(impl_->cfs[kPostings], be64(h), v);
   b.Put(impl_->cfs[kDefault], "next_work", be32(r.num + 1));
   std::uint64_t total = 0;
   if (auto t = impl_->get(kDefault, "postings_total"); t && t->size() == 8)
     for (const char c : *t) total = (total << 8) | static_cast<unsigned char>(c);
   b.Put(impl_->cfs[kDefault], "postings_total", be64(total + samples.size()));
   if (auto s = impl_->db->Write(rocksdb::WriteOptions(), &b); !s.ok()) return db_error(s, impl_->dir);
+  if (impl_->bulk) impl_->pending_marked = true;
   impl_->next_work = r.num + 1;
   {
     std::unique_lock lock(impl_->live_mu);
@@ -700,6 +756,62 @@ Result<AddOutcome> Index::add_book(const ingest::Book& book) {
     if (old) impl_->live.erase(old->num);
   }
   return old ? AddOutcome::kReextracted : AddOutcome::kAdded;
+}
+
+Status Index::begin_bulk() {
+  if (impl_->read_only) return make_error(Errc::kUsage, "index opened read-only", impl_->dir.string());
+  if (impl_->bulk) return Ok{};
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cfs[kPostings]));
+  it->SeekToFirst();
+  if (!it->status().ok()) return db_error(it->status(), impl_->dir);
+  impl_->bulk = true;
+  impl_->bulk_fresh = !it->Valid();
+  return Ok{};
+}
+
+Status Index::end_bulk() {
+  Impl& m = *impl_;
+  if (!m.bulk) return Ok{};
+  m.bulk = false;
+  if (!m.pending.empty()) {
+    std::sort(m.pending.begin(), m.pending.end(), [](const Impl::Pending& a, const Impl::Pending& b) {
+      return a.hash != b.hash ? a.hash < b.hash : (a.num != b.num ? a.num < b.num : a.pos < b.pos);
+    });
+    // One sorted file, added below every memtable: a fresh family gets plain values (nothing
+    // to fold later), an existing one merge operands (concatenated onto what is there).
+    const auto file = m.dir / ("bulk-postings-" + std::to_string(m.pending.front().num) + ".sst");
+    rocksdb::Options o(rocksdb::DBOptions(), Impl::cf_options(kPostings));
+    rocksdb::SstFileWriter w(rocksdb::EnvOptions(), o, m.cfs[kPostings]);
+    if (auto s = w.Open(file.string()); !s.ok()) return db_error(s, m.dir);
+    std::string v;
+    for (std::size_t i = 0; i < m.pending.size();) {
+      const std::uint64_t h = m.pending[i].hash;
+      v.clear();
+      for (; i < m.pending.size() && m.pending[i].hash == h; ++i) {
+        put_le32(v, m.pending[i].num);
+        put_le32(v, m.pending[i].pos);
+      }
+      const auto s = m.bulk_fresh ? w.Put(be64(h), v) : w.Merge(be64(h), v);
+      if (!s.ok()) return db_error(s, m.dir);
+    }
+    if (auto s = w.Finish(); !s.ok()) return db_error(s, m.dir);
+    std::vector<Impl::Pending>().swap(m.pending);
+    rocksdb::IngestExternalFileOptions io;
+    io.move_files = true;
+    if (auto s = m.db->IngestExternalFile(m.cfs[kPostings], {file.string()}, io); !s.ok()) {
+      std::error_code ec;
+      std::filesystem::remove(file, ec);
+      return db_error(s, m.dir);
+    }
+    m.skip_compact = m.bulk_fresh;
+  }
+  if (m.pending_marked) {
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    if (auto s = m.db->Delete(wo, m.cfs[kDefault], "postings_pending"); !s.ok()) return db_error(s, m.dir);
+    m.pending_marked = false;
+  }
+  return Ok{};
 }
 
 Result<std::vector<WindowSketch>> Index::sketches(std::uint32_t num) const {
@@ -788,6 +900,7 @@ Status Index::load_postings() const {
 
 Status Index::compact() {
   if (impl_->read_only) return make_error(Errc::kUsage, "index opened read-only", impl_->dir.string());
+  if (impl_->skip_compact) return Ok{};  // one fresh sorted file of whole values already
   rocksdb::CompactRangeOptions o;
   o.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
   if (auto st = impl_->db->CompactRange(o, impl_->cfs[kPostings], nullptr, nullptr); !st.ok())

@@ -121,6 +121,15 @@ class Index {
   // Tokenizes, samples, sketches and stores one book in a single atomic write.
   Result<AddOutcome> add_book(const ingest::Book& book);
 
+  // Bulk mode (ingest_paths uses it; writers only): between begin_bulk() and end_bulk(),
+  // add_book() keeps the new works' postings in memory (16 bytes a posting) instead of writing
+  // them to RocksDB one merge at a time; end_bulk() sorts them and adds them as one SST file.
+  // Until then a marker in the index names the first work whose postings are not stored: a
+  // read-only open of such an index (an ingest that died) fails, and the next open_for_write
+  // recomputes those postings from the stored texts.
+  Status begin_bulk();
+  Status end_bulk();
+
   // All works, sorted by work_id.
   Result<std::vector<WorkRecord>> works() const;
   Result<WorkRecord> work(std::uint32_t num) const;
