@@ -903,7 +903,9 @@ Status Index::load_postings() const {
       group.emplace_back(get_le64(v.data() + off),
                          static_cast<std::uint32_t>(base_of[num] + get_le32(v.data() + off + 12)));
     }
-    std::sort(group.begin(), group.end());  // buckets ascend, so hashes ascend overall
+    // Buckets ascend, so hashes ascend overall. A bulk-written value is sorted already (work
+    // numbers ascend with global positions); merged values are sorted runs, concatenated.
+    if (!std::is_sorted(group.begin(), group.end())) std::sort(group.begin(), group.end());
     for (const auto& [h, g] : group) table->add(h, g);
   }
   if (!it->status().ok()) return db_error(it->status(), impl_->dir);
