@@ -368,7 +368,10 @@ struct Index::Impl {
   bool bulk_fresh = false;   // the postings family held nothing at begin_bulk: write Puts
   bool pending_marked = false;
   bool skip_compact = false;  // postings are one fresh sorted file: nothing to fold
+  bool flushed = false;       // a file was written in this bulk run
   std::vector<Pending> pending;
+  std::size_t max_pending = 0;  // begin_bulk's limit
+  Status flush_pending();
 
   ~Impl() {
     if (db) {
@@ -768,6 +771,15 @@ Result<AddOutcome> Index::add_book(const ingest::Book& book) {
   if (auto s = impl_->db->Write(rocksdb::WriteOptions(), &b); !s.ok()) return db_error(s, impl_->dir);
   if (impl_->bulk) impl_->pending_marked = true;
   impl_->next_work = r.num + 1;
+  if (impl_->bulk && impl_->pending.size() >= impl_->max_pending) {
+    // Bound ingest memory: store what is pending, then move the marker past these works. (A
+    // crash between the two makes the repair add some postings twice; loading drops repeats.)
+    if (auto st = impl_->flush_pending(); !st) return std::move(st).error();
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    if (auto s = impl_->db->Put(wo, impl_->cfs[kDefault], "postings_pending", be32(r.num + 1)); !s.ok())
+      return db_error(s, impl_->dir);
+  }
   {
     std::unique_lock lock(impl_->live_mu);
     impl_->live.insert(r.num);
@@ -776,7 +788,7 @@ Result<AddOutcome> Index::add_book(const ingest::Book& book) {
   return old ? AddOutcome::kReextracted : AddOutcome::kAdded;
 }
 
-Status Index::begin_bulk() {
+Status Index::begin_bulk(std::size_t max_pending) {
   if (impl_->read_only) return make_error(Errc::kUsage, "index opened read-only", impl_->dir.string());
   if (impl_->bulk) return Ok{};
   std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cfs[kPostings]));
@@ -784,6 +796,46 @@ Status Index::begin_bulk() {
   if (!it->status().ok()) return db_error(it->status(), impl_->dir);
   impl_->bulk = true;
   impl_->bulk_fresh = !it->Valid();
+  impl_->flushed = false;
+  impl_->max_pending = std::max<std::size_t>(1, max_pending);
+  return Ok{};
+}
+
+// Writes the pending postings as one sorted SST file and adds it to the postings family: plain
+// values into a family that held nothing, merge operands otherwise (concatenated onto what is
+// there; a compaction folds them).
+Status Index::Impl::flush_pending() {
+  if (pending.empty()) return Ok{};
+  std::sort(pending.begin(), pending.end(), [](const Pending& a, const Pending& b) {
+    return a.hash != b.hash ? a.hash < b.hash : (a.num != b.num ? a.num < b.num : a.pos < b.pos);
+  });
+  const auto file = dir / ("bulk-postings-" + std::to_string(pending.front().num) + ".sst");
+  rocksdb::Options o(rocksdb::DBOptions(), cf_options(kPostings));
+  rocksdb::SstFileWriter w(rocksdb::EnvOptions(), o, cfs[kPostings]);
+  if (auto s = w.Open(file.string()); !s.ok()) return db_error(s, dir);
+  std::string v;
+  const unsigned shift = bucket_shift(params);
+  for (std::size_t i = 0; i < pending.size();) {
+    const auto bucket = static_cast<std::uint32_t>(pending[i].hash >> shift);
+    v.clear();
+    for (; i < pending.size() && (pending[i].hash >> shift) == bucket; ++i)
+      put_posting(v, pending[i].hash, pending[i].num, pending[i].pos);
+    const auto s = bulk_fresh ? w.Put(be32(bucket), v) : w.Merge(be32(bucket), v);
+    if (!s.ok()) return db_error(s, dir);
+  }
+  if (auto s = w.Finish(); !s.ok()) return db_error(s, dir);
+  std::vector<Pending>().swap(pending);
+  rocksdb::IngestExternalFileOptions io;
+  io.move_files = true;
+  if (auto s = db->IngestExternalFile(cfs[kPostings], {file.string()}, io); !s.ok()) {
+    std::error_code ec;
+    std::filesystem::remove(file, ec);
+    return db_error(s, dir);
+  }
+  skip_compact = bulk_fresh && !flushed;  // one fresh file of whole values: nothing to fold
+  if (flushed) skip_compact = false;
+  flushed = true;
+  bulk_fresh = false;  // later files of this run merge onto this one
   return Ok{};
 }
 
@@ -791,37 +843,7 @@ Status Index::end_bulk() {
   Impl& m = *impl_;
   if (!m.bulk) return Ok{};
   m.bulk = false;
-  if (!m.pending.empty()) {
-    std::sort(m.pending.begin(), m.pending.end(), [](const Impl::Pending& a, const Impl::Pending& b) {
-      return a.hash != b.hash ? a.hash < b.hash : (a.num != b.num ? a.num < b.num : a.pos < b.pos);
-    });
-    // One sorted file, added below every memtable: a fresh family gets plain values (nothing
-    // to fold later), an existing one merge operands (concatenated onto what is there).
-    const auto file = m.dir / ("bulk-postings-" + std::to_string(m.pending.front().num) + ".sst");
-    rocksdb::Options o(rocksdb::DBOptions(), Impl::cf_options(kPostings));
-    rocksdb::SstFileWriter w(rocksdb::EnvOptions(), o, m.cfs[kPostings]);
-    if (auto s = w.Open(file.string()); !s.ok()) return db_error(s, m.dir);
-    std::string v;
-    const unsigned shift = bucket_shift(m.params);
-    for (std::size_t i = 0; i < m.pending.size();) {
-      const auto bucket = static_cast<std::uint32_t>(m.pending[i].hash >> shift);
-      v.clear();
-      for (; i < m.pending.size() && (m.pending[i].hash >> shift) == bucket; ++i)
-        put_posting(v, m.pending[i].hash, m.pending[i].num, m.pending[i].pos);
-      const auto s = m.bulk_fresh ? w.Put(be32(bucket), v) : w.Merge(be32(bucket), v);
-      if (!s.ok()) return db_error(s, m.dir);
-    }
-    if (auto s = w.Finish(); !s.ok()) return db_error(s, m.dir);
-    std::vector<Impl::Pending>().swap(m.pending);
-    rocksdb::IngestExternalFileOptions io;
-    io.move_files = true;
-    if (auto s = m.db->IngestExternalFile(m.cfs[kPostings], {file.string()}, io); !s.ok()) {
-      std::error_code ec;
-      std::filesystem::remove(file, ec);
-      return db_error(s, m.dir);
-    }
-    m.skip_compact = m.bulk_fresh;
-  }
+  if (auto st = m.flush_pending(); !st) return st;
   if (m.pending_marked) {
     rocksdb::WriteOptions wo;
     wo.sync = true;
@@ -906,7 +928,8 @@ Status Index::load_postings() const {
     // Buckets ascend, so hashes ascend overall. A bulk-written value is sorted already (work
     // numbers ascend with global positions); merged values are sorted runs, concatenated.
     if (!std::is_sorted(group.begin(), group.end())) std::sort(group.begin(), group.end());
-    for (const auto& [h, g] : group) table->add(h, g);
+    for (std::size_t i = 0; i < group.size(); ++i)
+      if (i == 0 || group[i] != group[i - 1]) table->add(group[i].first, group[i].second);
   }
   if (!it->status().ok()) return db_error(it->status(), impl_->dir);
   table->finish();
@@ -981,10 +1004,12 @@ Status Index::lookup(const std::vector<std::uint64_t>& hashes,
       for (const std::size_t j : it->second) out[j].push_back(p);
     }
   }
-  for (auto& dst : out)
+  for (auto& dst : out) {
     std::sort(dst.begin(), dst.end(), [](const Posting& a, const Posting& b2) {
       return a.work != b2.work ? a.work < b2.work : a.pos < b2.pos;
     });
+    dst.erase(std::unique(dst.begin(), dst.end()), dst.end());
+  }
   return Ok{};
 }
 

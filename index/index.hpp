@@ -123,11 +123,12 @@ class Index {
 
   // Bulk mode (ingest_paths uses it; writers only): between begin_bulk() and end_bulk(),
   // add_book() keeps the new works' postings in memory (16 bytes a posting) instead of writing
-  // them to RocksDB one merge at a time; end_bulk() sorts them and adds them as one SST file.
+  // them to RocksDB one merge at a time; end_bulk() sorts them and adds them as one SST file
+  // (and so does add_book() whenever max_pending postings are waiting, to bound memory).
   // Until then a marker in the index names the first work whose postings are not stored: a
   // read-only open of such an index (an ingest that died) fails, and the next open_for_write
   // recomputes those postings from the stored texts.
-  Status begin_bulk();
+  Status begin_bulk(std::size_t max_pending = std::size_t{16} << 20);
   Status end_bulk();
 
   // All works, sorted by work_id.

@@ -77,15 +77,26 @@ TEST_CASE("bulk postings equal per-book postings, fresh and on top of existing o
     REQUIRE((*ix)->end_bulk().ok());
     REQUIRE((*ix)->compact().ok());
   }
+  {  // bulk with a tiny memory limit: a file every few hundred postings, merged
+    auto ix = index::Index::open_for_write(dir / "chunked", fingerprint::Params{});
+    REQUIRE(ix.ok());
+    REQUIRE((*ix)->begin_bulk(300).ok());
+    for (std::size_t i = 0; i < texts.size(); ++i) REQUIRE((*ix)->add_book(make_book(texts[i], std::to_string(i))).ok());
+    REQUIRE((*ix)->end_bulk().ok());
+    REQUIRE((*ix)->compact().ok());
+  }
   auto ref = index::Index::open_read_only(dir / "ref");
-  auto bulk = index::Index::open_read_only(dir / "bulk");
   REQUIRE(ref.ok());
-  REQUIRE(bulk.ok());
   const auto want = all_postings(**ref, texts, false);
   REQUIRE(want.size() > 1000);
-  CHECK(all_postings(**bulk, texts, false) == want);  // RocksDB lookups
-  CHECK(all_postings(**bulk, texts, true) == want);   // the in-memory table
-  CHECK((*bulk)->digest() == (*ref)->digest());
+  for (const char* name : {"bulk", "chunked"}) {
+    INFO(name);
+    auto bulk = index::Index::open_read_only(dir / name);
+    REQUIRE(bulk.ok());
+    CHECK(all_postings(**bulk, texts, false) == want);  // RocksDB lookups
+    CHECK(all_postings(**bulk, texts, true) == want);   // the in-memory table
+    CHECK((*bulk)->digest() == (*ref)->digest());
+  }
 }
 
 TEST_CASE("an ingest that dies before storing its postings is refused, then repaired", "[index]") {
@@ -100,7 +111,7 @@ TEST_CASE("an ingest that dies before storing its postings is refused, then repa
     auto ix = index::Index::open_for_write(dir / "idx", fingerprint::Params{});
     REQUIRE(ix.ok());
     REQUIRE((*ix)->add_book(make_book(texts[0], "0")).ok());  // stored the ordinary way
-    REQUIRE((*ix)->begin_bulk().ok());
+    REQUIRE((*ix)->begin_bulk(GENERATE(std::size_t{1} << 30, std::size_t{500})).ok());
     for (std::size_t i = 1; i < texts.size(); ++i) REQUIRE((*ix)->add_book(make_book(texts[i], std::to_string(i))).ok());
     // No end_bulk(): the process "dies" with the postings of works 1..3 in memory only.
   }
