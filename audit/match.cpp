@@ -6,6 +6,9 @@
 // (align.cpp). A chain of one seed is verified only when its shingle is rare in the index, so
 // stock phrases shared by many books cost nothing. Overlapping passages of one work (a
 // refrain, a chapter quoted twice) are reduced to the best one per document stretch.
+// The work side of an extension is a window of the work's text blocks (index format 4), read
+// and tokenized on demand through a shared LRU cache, never the whole work: scan memory stays
+// fixed however many works the documents hit, and offsets are those of the whole text.
 #include <algorithm>
 #include <list>
 #include <mutex>
