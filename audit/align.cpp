@@ -13,11 +13,11 @@ namespace prov::audit::detail {
 namespace {
 
 struct Dir {
-  const std::vector<std::uint64_t>& seq;
+  const TokenSeq& seq;
   std::int64_t origin;  // position of step 0
   int step;             // +1 forward, -1 backward
   std::int64_t limit;   // number of steps available
-  std::uint64_t at(std::int64_t s) const { return seq[static_cast<std::size_t>(origin + step * s)]; }
+  std::uint64_t at(std::int64_t s) const { return seq.at(static_cast<std::uint32_t>(origin + step * s)); }
   std::uint32_t abs(std::int64_t s) const { return static_cast<std::uint32_t>(origin + step * s); }
 };
 
@@ -78,11 +78,11 @@ Ext extend(const Dir& d, const Dir& w, const AlignParams& p, const Similar* simi
 
 }  // namespace
 
-Segment extend_seed(const std::vector<std::uint64_t>& doc, const std::vector<std::uint64_t>& work,
+Segment extend_seed(const TokenSeq& doc, const TokenSeq& work,
                     std::uint32_t d, std::uint32_t w, std::uint32_t len, const AlignParams& p,
                     std::uint32_t d_floor, std::uint32_t w_floor, const Similar* similar) {
-  const auto dn = static_cast<std::int64_t>(doc.size());
-  const auto wn = static_cast<std::int64_t>(work.size());
+  const auto dn = static_cast<std::int64_t>(doc.size);
+  const auto wn = static_cast<std::int64_t>(work.size);
   // Forward from the seed's start (the seed itself is re-checked token by token).
   const Dir df{doc, d, +1, dn - d};
   const Dir wf{work, w, +1, wn - w};

@@ -108,7 +108,7 @@ struct ScanOptions {
   ingest::ShardOptions shard;        // text_field, id_field, record limit
   MatchParams match;
   unsigned threads = 0;              // 0: every CPU this process may use
-  std::uint64_t work_cache_bytes = 1ull << 30;  // tokenized works kept for verification
+  std::uint64_t work_cache_bytes = 256ull << 20;  // tokenized text blocks kept for verification
   bool in_memory_postings = true;    // load the posting table first (false: probe RocksDB)
   std::function<void(const Progress&)> progress;  // called from the reader thread, may be empty
   std::vector<std::string> allowed_works;  // work ids (= SHA-256) kept out of verdicts
@@ -183,9 +183,12 @@ struct Passage {
 class WorkCache;
 std::shared_ptr<WorkCache> make_work_cache(const index::Index& index, std::uint64_t max_bytes);
 // `tokens_out`, if given, receives the document's tokens (for callers that need them too,
-// such as near-duplicate sketching), so the text is segmented once.
+// such as near-duplicate sketching), so the text is segmented once; `shingles_out`, if given,
+// receives fingerprint::shingle_hashes() of them (left empty when the document is shorter
+// than min_words or k tokens), so shingles are hashed once too.
 Result<std::vector<Passage>> match_document(const index::Index& index, std::string_view text,
                                             const MatchParams& params, WorkCache& cache,
-                                            std::vector<fingerprint::Token>* tokens_out = nullptr);
+                                            std::vector<fingerprint::Token>* tokens_out = nullptr,
+                                            std::vector<std::uint64_t>* shingles_out = nullptr);
 
 }  // namespace prov::audit

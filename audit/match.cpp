@@ -6,6 +6,9 @@
 // (align.cpp). A chain of one seed is verified only when its shingle is rare in the index, so
 // stock phrases shared by many books cost nothing. Overlapping passages of one work (a
 // refrain, a chapter quoted twice) are reduced to the best one per document stretch.
+// The work side of an extension is a window of the work's text blocks (index format 4), read
+// and tokenized on demand through a shared LRU cache, never the whole work: scan memory stays
+// fixed however many works the documents hit, and offsets are those of the whole text.
 #include <algorithm>
 #include <list>
 #include <mutex>
@@ -17,63 +20,213 @@
 
 namespace prov::audit {
 
-// Tokenized works, shared by all scan threads, evicted least-recently-used by size.
+// Tokenized text blocks of works (index::TextBlockMap), shared by all scan threads, evicted
+// least-recently-used by size; the works' block maps (8 bytes a block) are kept for the run.
+// Verification reads only the blocks around a candidate passage, so memory is bounded by
+// max_bytes however many works the documents hit.
 class WorkCache {
  public:
-  struct Entry {
-    std::string text;
-    std::vector<fingerprint::Token> tokens;
+  struct Block {
+    std::string text;                        // the block's bytes
+    std::uint32_t byte_start = 0;            // their offset in the work's text
+    std::uint32_t first_token = 0;
+    std::vector<fingerprint::Token> tokens;  // byte offsets into the work's text
     std::vector<std::uint64_t> hashes;
   };
   WorkCache(const index::Index& index, std::uint64_t max_bytes) : index_(index), max_bytes_(max_bytes) {}
 
-  Result<std::shared_ptr<const Entry>> get(std::uint32_t work) {
+  Result<std::shared_ptr<const index::TextBlockMap>> map(std::uint32_t work) {
     {
       std::lock_guard lock(mu_);
-      if (auto it = map_.find(work); it != map_.end()) {
+      if (auto it = maps_.find(work); it != maps_.end()) return it->second;
+    }
+    auto m = index_.text_blocks(work);
+    if (!m) return std::move(m).error();
+    auto p = std::make_shared<const index::TextBlockMap>(std::move(m).value());
+    std::lock_guard lock(mu_);
+    return maps_.emplace(work, p).first->second;
+  }
+
+  Result<std::shared_ptr<const Block>> block(std::uint32_t work, const index::TextBlockMap& m, std::uint32_t b) {
+    const std::uint64_t key = (std::uint64_t{work} << 32) | b;
+    {
+      std::lock_guard lock(mu_);
+      if (auto it = map_.find(key); it != map_.end()) {
         lru_.splice(lru_.begin(), lru_, it->second.pos);
         return it->second.entry;
       }
     }
-    auto text = index_.text(work);
+    auto text = index_.text_block(work, b);
     if (!text) return std::move(text).error();
-    auto e = std::make_shared<Entry>();
+    auto e = std::make_shared<Block>();
     e->text = std::move(text).value();
+    e->byte_start = m.blocks[b].byte_start;
+    e->first_token = m.blocks[b].first_token;
+    const std::uint32_t want = (b + 1 < m.blocks.size() ? m.blocks[b + 1].first_token : m.tokens) - e->first_token;
     e->tokens = fingerprint::tokenize(e->text);
+    if (e->tokens.size() != want)
+      return make_error(Errc::kFormat, "text block " + std::to_string(b) + " of work " + std::to_string(work) +
+                                           " does not tokenize to its " + std::to_string(want) + " tokens",
+                        index_.dir().string());
     e->hashes.reserve(e->tokens.size());
-    for (const auto& t : e->tokens) e->hashes.push_back(t.hash);
-    const std::uint64_t size = e->text.size() + e->tokens.size() * (sizeof(fingerprint::Token) + 8) + 64;
+    for (auto& t : e->tokens) {
+      t.start += e->byte_start;
+      t.end += e->byte_start;
+      e->hashes.push_back(t.hash);
+    }
+    const std::uint64_t size = e->text.size() + e->tokens.size() * (sizeof(fingerprint::Token) + 8) + 128;
     std::lock_guard lock(mu_);
-    if (auto it = map_.find(work); it != map_.end()) return it->second.entry;  // raced
-    lru_.push_front(work);
-    map_[work] = Slot{e, lru_.begin(), size};
+    if (auto it = map_.find(key); it != map_.end()) return it->second.entry;  // raced
+    lru_.push_front(key);
+    map_[key] = Slot{e, lru_.begin(), size};
     bytes_ += size;
     while (bytes_ > max_bytes_ && lru_.size() > 1) {
-      const std::uint32_t victim = lru_.back();
+      const std::uint64_t victim = lru_.back();
       lru_.pop_back();
       bytes_ -= map_[victim].size;
       map_.erase(victim);
     }
-    return std::shared_ptr<const Entry>(e);
+    return std::shared_ptr<const Block>(e);
   }
 
  private:
   struct Slot {
-    std::shared_ptr<const Entry> entry;
-    std::list<std::uint32_t>::iterator pos;
+    std::shared_ptr<const Block> entry;
+    std::list<std::uint64_t>::iterator pos;
     std::uint64_t size = 0;
   };
   const index::Index& index_;
   std::uint64_t max_bytes_;
   std::mutex mu_;
-  std::list<std::uint32_t> lru_;
-  std::unordered_map<std::uint32_t, Slot> map_;
+  std::unordered_map<std::uint32_t, std::shared_ptr<const index::TextBlockMap>> maps_;
+  std::list<std::uint64_t> lru_;  // (work << 32 | block), most recent first
+  std::unordered_map<std::uint64_t, Slot> map_;
   std::uint64_t bytes_ = 0;
 };
 
 std::shared_ptr<WorkCache> make_work_cache(const index::Index& index, std::uint64_t max_bytes) {
   return std::make_shared<WorkCache>(index, max_bytes);
 }
+
+namespace {
+
+// The stretch of one work that verifying one document has needed so far: consecutive text
+// blocks [b0_, b1_), their tokens and hashes. seq() reads work token hashes by absolute
+// position and grows the window (blocks ahead or behind, at least doubling it) when an
+// extension walks off its edge. A block that cannot be read leaves status() failed and the
+// position reads as a hash no text has, so the extension stops there.
+class WorkWindow {
+ public:
+  WorkWindow(WorkCache& cache, std::uint32_t work, std::shared_ptr<const index::TextBlockMap> map)
+      : cache_(cache), work_(work), map_(std::move(map)) {
+    seq_.size = map_->tokens;
+    seq_.miss = [this](std::uint32_t pos) { return miss(pos); };
+  }
+  WorkWindow(const WorkWindow&) = delete;
+  WorkWindow& operator=(const WorkWindow&) = delete;
+
+  const detail::TokenSeq& seq() const { return seq_; }
+  std::uint32_t size() const { return map_->tokens; }
+  const Status& status() const { return status_; }
+  // Loads the blocks holding tokens [lo, hi) (hi <= size()). A range next to the held one
+  // extends it (by at least its own size, so a long extension costs O(n) copying); a range
+  // away from it (another chain) replaces it.
+  void ensure(std::uint32_t lo, std::uint32_t hi) {
+    if (hi <= lo || (lo >= seq_.lo && hi <= seq_.hi)) return;
+    std::uint32_t b0 = block_of(lo), b1 = block_of(hi - 1) + 1;
+    if (b1_ > b0_ && b0 <= b1_ && b1 >= b0_) {
+      const std::uint32_t held = b1_ - b0_;
+      const auto blocks = static_cast<std::uint32_t>(map_->blocks.size());
+      if (b0 < b0_) b0 = std::min(b0, b0_ > held ? b0_ - held : 0u);
+      if (b1 > b1_) b1 = std::max(b1, std::min(b1_ + held, blocks));
+      b0 = std::min(b0, b0_);
+      b1 = std::max(b1, b1_);
+    }
+    load(b0, b1);
+  }
+  // Token at an absolute position inside the window.
+  const fingerprint::Token& token(std::uint32_t pos) {
+    if (pos - seq_.lo >= seq_.hi - seq_.lo) ensure(pos, pos + 1);
+    if (pos - seq_.lo >= seq_.hi - seq_.lo) return kNone;
+    return tokens_data_[pos - seq_.lo];
+  }
+  std::string_view word(std::uint32_t pos) {
+    const auto& t = token(pos);
+    if (t.end <= t.start) return {};
+    return text_view_.substr(t.start - byte_lo_, t.end - t.start);
+  }
+
+ private:
+  static constexpr fingerprint::Token kNone{};
+  std::uint32_t block_of(std::uint32_t pos) const {
+    const auto& bl = map_->blocks;
+    const auto it = std::upper_bound(bl.begin(), bl.end(), pos,
+                                     [](std::uint32_t p, const index::TextBlock& b) { return p < b.first_token; });
+    return static_cast<std::uint32_t>(it - bl.begin()) - 1;
+  }
+  std::uint64_t miss(std::uint32_t pos) {
+    if (pos < seq_.size && status_) ensure(pos, pos + 1);
+    if (pos - seq_.lo < seq_.hi - seq_.lo) return seq_.data[pos - seq_.lo];
+    return ~0ull ^ pos;  // unreadable: the extension stops, and the document reports the error
+  }
+  void load(std::uint32_t b0, std::uint32_t b1) {
+    std::vector<std::shared_ptr<const WorkCache::Block>> blocks;
+    for (std::uint32_t b = b0; b < b1; ++b) {
+      if (b >= b0_ && b < b1_) {
+        blocks.push_back(blocks_[b - b0_]);
+        continue;
+      }
+      auto e = cache_.block(work_, *map_, b);
+      if (!e) {
+        status_ = std::move(e).error();
+        return;
+      }
+      blocks.push_back(std::move(e).value());
+    }
+    blocks_ = std::move(blocks);
+    b0_ = b0;
+    b1_ = b1;
+    byte_lo_ = blocks_.front()->byte_start;
+    if (blocks_.size() == 1) {  // the common case: point into the cached block
+      const auto& e = *blocks_.front();
+      seq_.data = e.hashes.data();
+      tokens_data_ = e.tokens.data();
+      text_view_ = e.text;
+      seq_.lo = e.first_token;
+      seq_.hi = seq_.lo + static_cast<std::uint32_t>(e.hashes.size());
+      return;
+    }
+    hashes_.clear();
+    tokens_.clear();
+    text_.clear();
+    for (const auto& e : blocks_) {
+      hashes_.insert(hashes_.end(), e->hashes.begin(), e->hashes.end());
+      tokens_.insert(tokens_.end(), e->tokens.begin(), e->tokens.end());
+      text_ += e->text;
+    }
+    seq_.data = hashes_.data();
+    tokens_data_ = tokens_.data();
+    text_view_ = text_;
+    seq_.lo = blocks_.front()->first_token;
+    seq_.hi = seq_.lo + static_cast<std::uint32_t>(hashes_.size());
+  }
+
+  WorkCache& cache_;
+  std::uint32_t work_;
+  std::shared_ptr<const index::TextBlockMap> map_;
+  detail::TokenSeq seq_;
+  Status status_ = Ok{};
+  std::uint32_t b0_ = 0, b1_ = 0;
+  std::vector<std::shared_ptr<const WorkCache::Block>> blocks_;
+  std::vector<std::uint64_t> hashes_;
+  std::vector<fingerprint::Token> tokens_;
+  std::string text_;
+  const fingerprint::Token* tokens_data_ = nullptr;  // tokens_ or the one block's tokens
+  std::string_view text_view_;                      // text_ or the one block's text
+  std::uint32_t byte_lo_ = 0;
+};
+
+}  // namespace
 
 namespace {
 
@@ -154,19 +307,29 @@ std::vector<Chain> chain_hits(std::vector<Hit>& hits, const MatchParams& p) {
 
 Result<std::vector<Passage>> match_document(const index::Index& index, std::string_view text,
                                             const MatchParams& params, WorkCache& cache,
-                                            std::vector<fingerprint::Token>* tokens_out) {
+                                            std::vector<fingerprint::Token>* tokens_out,
+                                            std::vector<std::uint64_t>* shingles_out) {
   std::vector<Passage> out;
   const auto& fp = index.params();
   std::vector<fingerprint::Token> local_tokens;
   std::vector<fingerprint::Token>& tokens = tokens_out ? *tokens_out : local_tokens;
+  std::vector<std::uint64_t> local_shingles;
+  std::vector<std::uint64_t>& shingles = shingles_out ? *shingles_out : local_shingles;
+  shingles.clear();
   tokens = fingerprint::tokenize(text);
   if (tokens.size() < fp.k || tokens.size() < params.min_words) return out;
-  const auto samples = fingerprint::sample(tokens, fp);
-  if (samples.empty()) return out;
-
+  // Every shingle hash once (near-duplicate sketching needs them all); the samples are the
+  // ones below the threshold, exactly as fingerprint::sample() picks them.
+  shingles = fingerprint::shingle_hashes(tokens, fp.k);
+  std::vector<fingerprint::Sample> samples;
   std::vector<std::uint64_t> keys;
-  keys.reserve(samples.size());
-  for (const auto& s : samples) keys.push_back(s.hash);
+  const std::uint64_t threshold = fp.threshold();
+  for (std::size_t i = 0; i < shingles.size(); ++i) {
+    if (shingles[i] >= threshold) continue;
+    samples.push_back(fingerprint::Sample{shingles[i], static_cast<std::uint32_t>(i)});
+    keys.push_back(shingles[i]);
+  }
+  if (samples.empty()) return out;
   std::vector<std::vector<index::Posting>> postings;
   if (auto st = index.lookup(keys, postings); !st) return std::move(st).error();
 
@@ -184,6 +347,7 @@ Result<std::vector<Passage>> match_document(const index::Index& index, std::stri
   std::vector<std::uint64_t> doc_hashes;
   doc_hashes.reserve(tokens.size());
   for (const auto& t : tokens) doc_hashes.push_back(t.hash);
+  const detail::TokenSeq doc_seq = detail::TokenSeq::whole(doc_hashes);
   const detail::AlignParams ap{params.max_gap, params.xdrop, params.resync_run};
 
   // Works in number order, so the work of verification is the same on every run.
@@ -195,32 +359,37 @@ Result<std::vector<Passage>> match_document(const index::Index& index, std::stri
   for (const std::uint32_t work : works) {
     auto& hits = by_work[work];
     auto chains = chain_hits(hits, params);
-    std::shared_ptr<const WorkCache::Entry> entry;
+    std::unique_ptr<WorkWindow> win;
     std::vector<Passage> found;
     for (const Chain& c : chains) {
       if (c.hits.size() == 1 && c.hits[0].occurrences > params.rare_postings) continue;
-      if (!entry) {
-        auto e = cache.get(work);
-        if (!e) return std::move(e).error();
-        entry = std::move(e).value();
+      if (!win) {
+        auto m = cache.map(work);
+        if (!m) return std::move(m).error();
+        win = std::make_unique<WorkWindow>(cache, work, std::move(m).value());
       }
-      const auto& wh = entry->hashes;
+      {  // the blocks under the chain's seeds, in one load
+        std::uint32_t lo = UINT32_MAX, hi = 0;
+        for (const Hit& h : c.hits) {
+          lo = std::min(lo, h.w);
+          hi = std::max(hi, h.w + fp.k);
+        }
+        win->ensure(lo, std::min(hi, win->size()));
+      }
       const detail::Similar similar = [&](std::uint32_t dp, std::uint32_t wp) {
         const auto& dt = tokens[dp];
-        const auto& wt = entry->tokens[wp];
-        return similar_words(text.substr(dt.start, dt.end - dt.start),
-                             std::string_view(entry->text).substr(wt.start, wt.end - wt.start));
+        return similar_words(text.substr(dt.start, dt.end - dt.start), win->word(wp));
       };
       // Extend from each seed not already inside a segment of this chain; join segments
       // that the extension could not bridge but that lie on the same alignment.
       std::vector<detail::Segment> segs;
       for (const Hit& h : c.hits) {
-        if (h.w + fp.k > wh.size()) continue;  // stale posting (cannot happen in a sound index)
+        if (h.w + fp.k > win->size()) continue;  // stale posting (cannot happen in a sound index)
         if (!segs.empty() && h.d < segs.back().d1 && h.w < segs.back().w1) continue;
         const std::uint32_t d_floor = segs.empty() ? 0 : segs.back().d1;
         const std::uint32_t w_floor = segs.empty() ? 0 : segs.back().w1;
         if (h.d < d_floor || h.w < w_floor) continue;
-        const auto s = detail::extend_seed(doc_hashes, wh, h.d, h.w, fp.k, ap, d_floor, w_floor, &similar);
+        const auto s = detail::extend_seed(doc_seq, win->seq(), h.d, h.w, fp.k, ap, d_floor, w_floor, &similar);
         if (s.d1 <= s.d0) continue;
         segs.push_back(s);
       }
@@ -250,8 +419,8 @@ Result<std::vector<Passage>> match_document(const index::Index& index, std::stri
         p.work_tok_end = s.w1;
         p.doc_start = tokens[s.d0].start;
         p.doc_end = tokens[s.d1 - 1].end;
-        p.work_start = entry->tokens[s.w0].start;
-        p.work_end = entry->tokens[s.w1 - 1].end;
+        p.work_start = win->token(s.w0).start;
+        p.work_end = win->token(s.w1 - 1).end;
         p.matched = s.matched;
         p.columns = s.columns;
         for (const Hit& h : c.hits) {
@@ -263,6 +432,7 @@ Result<std::vector<Passage>> match_document(const index::Index& index, std::stri
         found.push_back(p);
       }
     }
+    if (win && !win->status()) return win->status().error();
     // Keep the best of passages that cover mostly the same document tokens.
     std::sort(found.begin(), found.end(), [](const Passage& a, const Passage& b) {
       if (a.matched != b.matched) return a.matched > b.matched;

@@ -34,28 +34,75 @@ Result<std::unique_ptr<NearDupTable>> NearDupTable::load(const index::Index& ind
       std::uint64_t{params.lsh_bands} * params.lsh_rows > fingerprint::kSketchBins)
     return make_error(Errc::kUsage, "LSH bands x rows must be between 1 and " +
                                         std::to_string(fingerprint::kSketchBins));
-  auto all = index.all_sketches();
-  if (!all) return std::move(all).error();
-  std::unique_ptr<NearDupTable> t(new NearDupTable());
+  auto works = index.works();
+  if (!works) return std::move(works).error();
+  std::vector<std::uint32_t> nums;
+  for (const auto& w : *works) nums.push_back(w.num);
+  std::sort(nums.begin(), nums.end());  // windows by work number, then window
+  std::unique_ptr<NearDupTable> t(new NearDupTable(index));
   t->bands_ = params.lsh_bands;
   t->rows_ = params.lsh_rows;
-  t->windows_ = std::move(all).value();
-  if (t->windows_.size() >= (1ull << 32))
-    return make_error(Errc::kLimit, "more than 2^32 sketch windows");
-  t->entries_.reserve(t->windows_.size() * t->bands_);
-  for (std::size_t w = 0; w < t->windows_.size(); ++w)
-    for (std::uint32_t b = 0; b < t->bands_; ++b)
-      t->entries_.push_back(std::uint64_t{t->band_key(t->windows_[w].sketch, b)} << 32 | w);
+  for (const std::uint32_t num : nums) {
+    auto sk = index.sketches(num);
+    if (!sk) return std::move(sk).error();
+    for (std::size_t i = 0; i < sk->size(); ++i) {
+      const auto& ws = (*sk)[i];
+      if (t->windows_.size() >= (1ull << 32) - 1) return make_error(Errc::kLimit, "more than 2^32 sketch windows");
+      const auto w = static_cast<std::uint32_t>(t->windows_.size());
+      t->windows_.push_back(Window{num, static_cast<std::uint32_t>(i), ws.window, ws.sketch.shingles});
+      for (std::uint32_t b = 0; b < t->bands_; ++b)
+        t->entries_.push_back(std::uint64_t{t->band_key(ws.sketch, b)} << 32 | w);
+    }
+  }
+  t->windows_.shrink_to_fit();
   std::sort(t->entries_.begin(), t->entries_.end());
+  t->entries_.shrink_to_fit();
   return t;
 }
 
-std::uint64_t NearDupTable::memory_bytes() const {
-  return entries_.size() * sizeof(std::uint64_t) +
-         windows_.size() * (sizeof(index::WindowSketch) + 4 * fingerprint::kSketchBins);
+namespace {
+constexpr std::uint64_t kCacheBytes = 32u << 20;  // works' sketches kept for probes
+}  // namespace
+
+Result<std::shared_ptr<const NearDupTable::WorkSketches>> NearDupTable::work_sketches(std::uint32_t work) const {
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = cache_.find(work); it != cache_.end()) {
+      lru_.splice(lru_.begin(), lru_, it->second.pos);
+      return it->second.sketches;
+    }
+  }
+  auto sk = index_.sketches(work);
+  if (!sk) return std::move(sk).error();
+  auto p = std::make_shared<const WorkSketches>(std::move(sk).value());
+  const std::uint64_t bytes = p->size() * (sizeof(index::WindowSketch) + 4 * fingerprint::kSketchBins + 16) + 64;
+  std::lock_guard lock(mu_);
+  if (auto it = cache_.find(work); it != cache_.end()) return it->second.sketches;  // raced
+  lru_.push_front(work);
+  cache_[work] = Slot{p, lru_.begin(), bytes};
+  cache_bytes_ += bytes;
+  while (cache_bytes_ > kCacheBytes && lru_.size() > 1) {
+    const std::uint32_t victim = lru_.back();
+    lru_.pop_back();
+    cache_bytes_ -= cache_[victim].bytes;
+    cache_.erase(victim);
+  }
+  return p;
 }
 
-std::vector<NearDupTable::Candidate> NearDupTable::probe(const fingerprint::Sketch& s) const {
+Result<fingerprint::Sketch> NearDupTable::sketch(std::uint32_t w) const {
+  const Window& win = windows_.at(w);
+  auto all = work_sketches(win.work);
+  if (!all) return std::move(all).error();
+  if (win.local >= (*all)->size()) return make_error(Errc::kFormat, "sketches of work " + std::to_string(win.work) + " changed during the scan");
+  return (**all)[win.local].sketch;
+}
+
+std::uint64_t NearDupTable::memory_bytes() const {
+  return entries_.capacity() * sizeof(std::uint64_t) + windows_.capacity() * sizeof(Window);
+}
+
+Result<std::vector<NearDupTable::Candidate>> NearDupTable::probe(const fingerprint::Sketch& s) const {
   std::vector<Candidate> out;
   if (s.empty() || entries_.empty()) return out;
   std::vector<std::uint32_t> hits;
@@ -68,10 +115,19 @@ std::vector<NearDupTable::Candidate> NearDupTable::probe(const fingerprint::Sket
   std::sort(hits.begin(), hits.end());
   hits.erase(std::unique(hits.begin(), hits.end()), hits.end());
   // Windows are stored by work number then window, so one work's candidates are
-  // adjacent.
+  // adjacent: its sketches are read once.
+  std::shared_ptr<const WorkSketches> sketches;
   for (const std::uint32_t w : hits) {
-    const double j = fingerprint::jaccard(s, windows_[w].sketch);
-    if (!out.empty() && windows_[out.back().window].work == windows_[w].work) {
+    const Window& win = windows_[w];
+    if (!sketches || sketches->empty() || sketches->front().work != win.work) {
+      auto all = work_sketches(win.work);
+      if (!all) return std::move(all).error();
+      sketches = std::move(all).value();
+    }
+    if (win.local >= sketches->size())
+      return make_error(Errc::kFormat, "sketches of work " + std::to_string(win.work) + " changed during the scan");
+    const double j = fingerprint::jaccard(s, (*sketches)[win.local].sketch);
+    if (!out.empty() && windows_[out.back().window].work == win.work) {
       if (j > out.back().jaccard) out.back() = Candidate{w, j};
     } else {
       out.push_back(Candidate{w, j});
@@ -80,21 +136,31 @@ std::vector<NearDupTable::Candidate> NearDupTable::probe(const fingerprint::Sket
   return out;
 }
 
-std::vector<NearDup> find_near_duplicates(const NearDupTable& table,
+Result<std::vector<NearDup>> find_near_duplicates(const NearDupTable& table,
                                           const std::vector<fingerprint::Token>& tokens,
                                           std::uint32_t k, const std::vector<Passage>& passages,
-                                          const MatchParams& params) {
+                                          const MatchParams& params,
+                                          const std::vector<std::uint64_t>* shingles) {
   std::vector<NearDup> kept;
   if (tokens.size() < std::max<std::size_t>(params.near_dup_min_words, k)) return kept;
-  const auto hashes = fingerprint::shingle_hashes(tokens, k);
+  std::vector<std::uint64_t> computed;
+  if (!shingles || shingles->size() != tokens.size() - k + 1) {
+    computed = fingerprint::shingle_hashes(tokens, k);
+    shingles = &computed;
+  }
+  const auto& hashes = *shingles;
   std::uint32_t resembled = 0;  // works the current window resembles (before suppression)
   for (const auto win : fingerprint::sketch_windows(tokens.size())) {
     if (win.end - win.start < params.near_dup_min_words) continue;
     const auto sk = fingerprint::window_sketch(hashes, win, k);
     const std::size_t first = kept.size();
-    for (const auto& c : table.probe(sk)) {
+    auto candidates = table.probe(sk);
+    if (!candidates) return std::move(candidates).error();
+    for (const auto& c : *candidates) {
       const auto& ws = table.windows()[c.window];
-      const double cont = fingerprint::containment(sk, ws.sketch, c.jaccard);
+      fingerprint::Sketch stored;  // containment() reads only the shingle count
+      stored.shingles = ws.shingles;
+      const double cont = fingerprint::containment(sk, stored, c.jaccard);
       if (c.jaccard < params.near_dup_jaccard && cont < params.near_dup_containment) continue;
       ++resembled;
       // Verified passages of this work explain this window already?

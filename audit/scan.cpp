@@ -125,7 +125,8 @@ Result<ScanResult> scan(const index::Index& index, const ScanOptions& options) {
       while (queue.pop(batch)) {
         for (auto& doc : batch) {
           std::vector<fingerprint::Token> tokens;
-          auto passages = match_document(index, doc.rec.text, options.match, *cache, &tokens);
+          std::vector<std::uint64_t> shingles;
+          auto passages = match_document(index, doc.rec.text, options.match, *cache, &tokens, &shingles);
           if (!passages) {
             std::lock_guard lock(err_mu);
             Error e = std::move(passages).error();
@@ -140,8 +141,17 @@ Result<ScanResult> scan(const index::Index& index, const ScanOptions& options) {
           match_count += passages->size();
           // A token is at least one byte: shorter texts cannot reach near_dup_min_words.
           if (near_dups && doc.rec.text.size() >= options.match.near_dup_min_words) {
-            for (const auto& d : detail::find_near_duplicates(*near_dups, tokens, index.params().k,
-                                                              *passages, options.match)) {
+            auto dups = detail::find_near_duplicates(*near_dups, tokens, index.params().k, *passages,
+                                                     options.match, &shingles);
+            if (!dups) {
+              std::lock_guard lock(err_mu);
+              Error e = std::move(dups).error();
+              e.path = options.shards[doc.shard_index];
+              e.line = doc.rec.index;
+              thread_errors.push_back(std::move(e));
+              continue;
+            }
+            for (const auto& d : *dups) {
               Passage p;
               p.work = d.work;
               p.doc_tok_start = d.doc_tok_start;

@@ -3,6 +3,9 @@
 // shingle_hash(i) = xxh3_64 of the 8*k bytes formed by the little-endian token hashes
 // tokens[i..i+k). A shingle is kept when its hash is below 2^64 / sample_rate: the decision
 // depends on those k words alone, so the same passage yields the same samples in any context.
+// xxHash's header-only build: the same functions, inlined into the per-shingle loop (a call
+// into libxxhash cost about as much as the hashing of these short inputs).
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include <cstring>

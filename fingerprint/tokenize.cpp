@@ -10,6 +10,9 @@
 #include <unicode/uchar.h>
 #include <unicode/utext.h>
 #include <unicode/utf8.h>
+// xxHash's header-only build: the same functions, inlined into the per-token loop (a call
+// into libxxhash cost about as much as the hashing of these short inputs).
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include <array>

@@ -25,7 +25,13 @@ namespace prov::index {
 
 // 2: adds the "sketches" column family (MinHash window sketches of each work).
 // 3: adds the "evidence" column family (torrents, their links to works, seeding events).
-inline constexpr std::uint32_t kFormatVersion = 3;
+// 4: a work's text is stored in blocks of about kTextBlockTokens tokens with a block map
+//    (TextBlockMap), so verification reads and tokenizes only the stretch it needs.
+inline constexpr std::uint32_t kFormatVersion = 4;
+
+// Tokens per text block (the first block boundary at or after every multiple of this that
+// starts a whitespace-free run).
+inline constexpr std::uint32_t kTextBlockTokens = 512;
 
 // A work as stored. `num` is the index-internal number postings refer to; everything a user
 // sees is keyed by work_id (the SHA-256 of the source bytes), which is stable across indexes.
@@ -82,6 +88,21 @@ struct WindowSketch {
   fingerprint::Sketch sketch;
 };
 
+// A work's extracted text is stored in blocks, each starting where a whitespace-free run
+// starts. fingerprint::tokenize() segments such runs independently, so block i's text
+// tokenizes to exactly the work's tokens [blocks[i].first_token, blocks[i + 1].first_token)
+// (byte offsets shifted by blocks[i].byte_start): a stretch of a long work can be read and
+// tokenized without the rest of it.
+struct TextBlock {
+  std::uint32_t first_token = 0;
+  std::uint32_t byte_start = 0;
+};
+struct TextBlockMap {
+  std::uint32_t tokens = 0;        // tokens in the whole work
+  std::uint32_t bytes = 0;         // bytes of the whole text
+  std::vector<TextBlock> blocks;   // ascending; blocks[0] is {0, 0}; never empty
+};
+
 enum class AddOutcome {
   kAdded,          // a new work
   kNewPath,        // bytes already indexed under another path: the path was recorded
@@ -121,11 +142,22 @@ class Index {
   // Applies `meta` to the stored record of a work (writers only): each non-empty field
   // replaces the record's (an ISBN is put first in isbns). kNotFound for an unknown work.
   Status set_work_meta(std::string_view work_id, const WorkMeta& meta);
+  // Bulk mode (ingest_paths uses it; writers only): between begin_bulk() and end_bulk(),
+  // add_book() keeps the new works' postings in memory (16 bytes a posting) instead of writing
+  // them to RocksDB one merge at a time; end_bulk() sorts them and adds them as one SST file
+  // (and so does add_book() whenever max_pending postings are waiting, to bound memory).
+  // Until then a marker in the index names the first work whose postings are not stored: a
+  // read-only open of such an index (an ingest that died) fails, and the next open_for_write
+  // recomputes those postings from the stored texts.
+  Status begin_bulk(std::size_t max_pending = std::size_t{16} << 20);
+  Status end_bulk();
 
   // All works, sorted by work_id.
   Result<std::vector<WorkRecord>> works() const;
   Result<WorkRecord> work(std::uint32_t num) const;
-  Result<std::string> text(std::uint32_t num) const;
+  Result<std::string> text(std::uint32_t num) const;  // the whole text (all blocks)
+  Result<TextBlockMap> text_blocks(std::uint32_t num) const;
+  Result<std::string> text_block(std::uint32_t num, std::uint32_t block) const;
   Result<std::vector<ingest::OffsetSpan>> offsets(std::uint32_t num) const;
   std::uint64_t work_count() const;
 

@@ -21,6 +21,22 @@ struct AlignParams {
   std::uint32_t run = 3;      // agreeing tokens in a row needed to re-synchronise
 };
 
+// A sequence of token hashes addressed by absolute position 0..size-1. Positions [lo, hi) are
+// in `data` (data[pos - lo]); any other position is answered by `miss`, which may load it (the
+// work side is a window of the work that grows block by block as an extension walks, see
+// audit/match.cpp). The document side holds everything and never misses.
+struct TokenSeq {
+  const std::uint64_t* data = nullptr;
+  std::uint32_t lo = 0, hi = 0;
+  std::uint32_t size = 0;
+  std::function<std::uint64_t(std::uint32_t pos)> miss;
+  std::uint64_t at(std::uint32_t pos) const { return pos - lo < hi - lo ? data[pos - lo] : miss(pos); }
+  static TokenSeq whole(const std::vector<std::uint64_t>& v) {
+    const auto n = static_cast<std::uint32_t>(v.size());
+    return TokenSeq{v.data(), 0, n, n, {}};
+  }
+};
+
 // Extends an exact seed doc[d, d+len) == work[w, w+len) in both directions over token
 // hashes. Scoring: +1 per agreeing token, -max(a, b) for a re-synchronisation that skips a doc
 // and b work tokens. A re-synchronisation needs `run` agreeing tokens in a row (fewer only at
@@ -33,7 +49,7 @@ struct AlignParams {
 // edit in a word of 5+ bytes: almost surely the same word) also lets the passage end there, so
 // a damaged last word stays inside the passage. 0: different words.
 using Similar = std::function<int(std::uint32_t d, std::uint32_t w)>;
-Segment extend_seed(const std::vector<std::uint64_t>& doc, const std::vector<std::uint64_t>& work,
+Segment extend_seed(const TokenSeq& doc, const TokenSeq& work,
                     std::uint32_t d, std::uint32_t w, std::uint32_t len, const AlignParams& p,
                     std::uint32_t d_floor = 0, std::uint32_t w_floor = 0,
                     const Similar* similar = nullptr);

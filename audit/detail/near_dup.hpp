@@ -8,10 +8,18 @@
 // whatever the index size. A window pair becomes a candidate when at least one
 // band agrees in all its rows, with probability 1 - (1 - J^rows)^bands;
 // candidates are then scored by the full 128-bin Jaccard estimate.
+//
+// Memory: the table keeps only the band entries (8 bytes each, `bands` a window) and 24 bytes
+// of metadata a window, about 0.28 bytes per indexed word. The 128 bins of a candidate's
+// windows are read from the index when a probe needs them, one work at a time, through a
+// small LRU cache shared by the threads (most documents have no candidate at all).
 #pragma once
 
 #include <cstdint>
+#include <list>
 #include <memory>
+#include <mutex>
+#include <unordered_map>
 #include <vector>
 
 #include "audit/audit.hpp"
@@ -22,31 +30,54 @@ namespace prov::audit::detail {
 
 class NearDupTable {
  public:
-  // Loads every live work's window sketches (Index::all_sketches) and builds
-  // the band table. bands * rows must not exceed fingerprint::kSketchBins
-  // (kUsage otherwise).
+  // Reads every live work's window sketches (Index::sketches, one work at a
+  // time) and builds the band table. bands * rows must not exceed
+  // fingerprint::kSketchBins (kUsage otherwise). The index must outlive the table.
   static Result<std::unique_ptr<NearDupTable>> load(const index::Index& index,
                                                     const MatchParams& params);
 
+  // A stored window without its bins.
+  struct Window {
+    std::uint32_t work = 0;           // index work number
+    std::uint32_t local = 0;          // its number among the work's windows
+    fingerprint::TokenWindow window;  // token range in the work
+    std::uint64_t shingles = 0;       // as in fingerprint::Sketch
+  };
+
   // For every work with a window that shares a band with `s`: that work's
   // window with the highest estimated Jaccard (ties: the earlier window), as
-  // (window number, J). Thread-safe.
+  // (window number, J). Thread-safe. Fails only if the index cannot be read.
   struct Candidate {
     std::uint32_t window = 0;  // into windows()
     double jaccard = 0;
   };
-  std::vector<Candidate> probe(const fingerprint::Sketch& s) const;
+  Result<std::vector<Candidate>> probe(const fingerprint::Sketch& s) const;
 
-  const std::vector<index::WindowSketch>& windows() const { return windows_; }
+  const std::vector<Window>& windows() const { return windows_; }
+  // The full sketch of window number `w` (read from the index, cached).
+  Result<fingerprint::Sketch> sketch(std::uint32_t w) const;
   std::uint64_t memory_bytes() const;
 
  private:
-  NearDupTable() = default;
+  using WorkSketches = std::vector<index::WindowSketch>;
+  explicit NearDupTable(const index::Index& index) : index_(index) {}
   std::uint32_t band_key(const fingerprint::Sketch& s, std::uint32_t band) const;
+  Result<std::shared_ptr<const WorkSketches>> work_sketches(std::uint32_t work) const;
 
+  const index::Index& index_;
   std::uint32_t bands_ = 0, rows_ = 0;
-  std::vector<index::WindowSketch> windows_;
+  std::vector<Window> windows_;
   std::vector<std::uint64_t> entries_;  // band key << 32 | window number, sorted
+  // Works' sketches read by probes: LRU by bytes (kCacheBytes in near_dup.cpp).
+  mutable std::mutex mu_;
+  mutable std::list<std::uint32_t> lru_;
+  struct Slot {
+    std::shared_ptr<const WorkSketches> sketches;
+    std::list<std::uint32_t>::iterator pos;
+    std::uint64_t bytes = 0;
+  };
+  mutable std::unordered_map<std::uint32_t, Slot> cache_;
+  mutable std::uint64_t cache_bytes_ = 0;
 };
 
 // A document window whose sketch resembles a work window's.
@@ -60,6 +91,8 @@ struct NearDup {
   bool boilerplate = false;   // the window resembles >= boilerplate_works works
 };
 
+// `shingles`, if given, must be fingerprint::shingle_hashes(tokens, k) (match_document's);
+// otherwise they are computed here.
 // Sketches `tokens` (the document's, as fingerprint::tokenize gave them) in
 // fingerprint::sketch_windows, probes the table with each window of at least
 // params.near_dup_min_words tokens, and keeps a work when J >= near_dup_jaccard
@@ -69,9 +102,10 @@ struct NearDup {
 // boilerplate_works works or more is flagged boilerplate in all of them.
 // Overlapping kept windows of one work merge into one NearDup, with the mean of
 // their J and C. Sorted by (doc_tok_start, work).
-std::vector<NearDup> find_near_duplicates(const NearDupTable& table,
+Result<std::vector<NearDup>> find_near_duplicates(const NearDupTable& table,
                                           const std::vector<fingerprint::Token>& tokens,
                                           std::uint32_t k, const std::vector<Passage>& passages,
-                                          const MatchParams& params);
+                                          const MatchParams& params,
+                                          const std::vector<std::uint64_t>* shingles = nullptr);
 
 }  // namespace prov::audit::detail

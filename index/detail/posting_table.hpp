@@ -36,6 +36,12 @@ class PostingTable {
     const std::uint64_t b = hash >> shift_;
     if (b + 1 < dir_.size()) __builtin_prefetch(&dir_[b]);
   }
+  // The second stage of a lookup pipeline: the bucket's entries (its directory slot should
+  // have been prefetched a few lookups earlier).
+  void prefetch_entries(std::uint64_t hash) const {
+    const std::uint64_t b = hash >> shift_;
+    if (b + 1 < dir_.size() && dir_[b] < entries_.size()) __builtin_prefetch(&entries_[dir_[b]]);
+  }
   std::uint64_t size() const { return entries_.size(); }
   std::uint64_t memory_bytes() const { return entries_.capacity() * 8 + dir_.capacity() * 4; }
 

@@ -225,7 +225,12 @@ TEST_CASE("the LSH table finds a work window from a similar document window", "[
   CHECK((*table)->windows().size() == expected);
   // Each stored window, probed with its own sketch, finds itself (J = 1).
   for (std::uint32_t i = 0; i < (*table)->windows().size(); ++i) {
-    const auto hits = (*table)->probe((*table)->windows()[i].sketch);
+    const auto own = (*table)->sketch(i);
+    REQUIRE(own.ok());
+    CHECK(own->shingles == (*table)->windows()[i].shingles);
+    const auto hits_or = (*table)->probe(*own);
+    REQUIRE(hits_or.ok());
+    const auto& hits = *hits_or;
     const auto it = std::find_if(hits.begin(), hits.end(), [&](const auto& c) {
       return (*table)->windows()[c.window].work == (*table)->windows()[i].work;
     });

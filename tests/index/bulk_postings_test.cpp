@@ -1,0 +1,130 @@
+// tests/index/bulk_postings_test.cpp: bulk ingest writes postings as one sorted file at the
+// end (Index::begin_bulk / end_bulk). Its lookups must equal one-merge-per-book ingest's, on a
+// fresh index (plain values) and on top of existing postings (merge operands); an ingest that
+// dies before end_bulk leaves an index that scans refuse and the next writer repairs.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+#include "common/file_io.hpp"
+#include "common/sha256.hpp"
+#include "fingerprint/fingerprint.hpp"
+#include "index/index.hpp"
+#include "tests/testlib.hpp"
+
+using namespace prov;
+
+namespace {
+
+ingest::Book make_book(const std::string& text, const std::string& path) {
+  ingest::Book b;
+  b.sha256 = sha256_hex(text);
+  b.path = path;
+  b.source_bytes = text.size();
+  b.format = "txt";
+  b.extractor = "txt/1";
+  b.text = text;
+  b.offsets = {ingest::OffsetSpan{0, text.size(), "", 0, 0}};
+  return b;
+}
+
+std::vector<std::string> fixture_texts() {
+  std::vector<std::string> out;
+  for (const auto& f : {"works/alice-excerpt.txt", "works/chekhov-excerpt.txt", "works/pride-excerpt.txt",
+                        "filler/moby-excerpt.txt"})
+    out.push_back(*read_file(test::source_dir() / "fixtures" / f));
+  return out;
+}
+
+// Every sampled shingle of every text -> its postings, as (work_id, pos), sorted.
+using Table = std::vector<std::vector<std::pair<std::string, std::uint32_t>>>;
+Table all_postings(const index::Index& ix, const std::vector<std::string>& texts, bool in_memory) {
+  std::vector<std::uint64_t> keys;
+  for (const auto& t : texts)
+    for (const auto& s : fingerprint::sample(fingerprint::tokenize(t), ix.params())) keys.push_back(s.hash);
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  if (in_memory) REQUIRE(ix.load_postings().ok());
+  std::vector<std::vector<index::Posting>> got;
+  REQUIRE(ix.lookup(keys, got).ok());
+  Table out(got.size());
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    for (const auto& p : got[i]) out[i].emplace_back(ix.work(p.work)->work_id, p.pos);
+    std::sort(out[i].begin(), out[i].end());
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("bulk postings equal per-book postings, fresh and on top of existing ones", "[index]") {
+  const auto texts = fixture_texts();
+  test::TempDir dir("bulk-postings");
+  {  // reference: one merge write per book
+    auto ix = index::Index::open_for_write(dir / "ref", fingerprint::Params{});
+    REQUIRE(ix.ok());
+    for (std::size_t i = 0; i < texts.size(); ++i) REQUIRE((*ix)->add_book(make_book(texts[i], std::to_string(i))).ok());
+  }
+  {  // bulk into a fresh index (plain values), then bulk again on top (merge operands)
+    auto ix = index::Index::open_for_write(dir / "bulk", fingerprint::Params{});
+    REQUIRE(ix.ok());
+    REQUIRE((*ix)->begin_bulk().ok());
+    for (std::size_t i = 0; i < 2; ++i) REQUIRE((*ix)->add_book(make_book(texts[i], std::to_string(i))).ok());
+    REQUIRE((*ix)->end_bulk().ok());
+    REQUIRE((*ix)->compact().ok());
+    REQUIRE((*ix)->begin_bulk().ok());
+    for (std::size_t i = 2; i < texts.size(); ++i) REQUIRE((*ix)->add_book(make_book(texts[i], std::to_string(i))).ok());
+    REQUIRE((*ix)->end_bulk().ok());
+    REQUIRE((*ix)->compact().ok());
+  }
+  {  // bulk with a tiny memory limit: a file every few hundred postings, merged
+    auto ix = index::Index::open_for_write(dir / "chunked", fingerprint::Params{});
+    REQUIRE(ix.ok());
+    REQUIRE((*ix)->begin_bulk(300).ok());
+    for (std::size_t i = 0; i < texts.size(); ++i) REQUIRE((*ix)->add_book(make_book(texts[i], std::to_string(i))).ok());
+    REQUIRE((*ix)->end_bulk().ok());
+    REQUIRE((*ix)->compact().ok());
+  }
+  auto ref = index::Index::open_read_only(dir / "ref");
+  REQUIRE(ref.ok());
+  const auto want = all_postings(**ref, texts, false);
+  REQUIRE(want.size() > 1000);
+  for (const char* name : {"bulk", "chunked"}) {
+    INFO(name);
+    auto bulk = index::Index::open_read_only(dir / name);
+    REQUIRE(bulk.ok());
+    CHECK(all_postings(**bulk, texts, false) == want);  // RocksDB lookups
+    CHECK(all_postings(**bulk, texts, true) == want);   // the in-memory table
+    CHECK((*bulk)->digest() == (*ref)->digest());
+  }
+}
+
+TEST_CASE("an ingest that dies before storing its postings is refused, then repaired", "[index]") {
+  const auto texts = fixture_texts();
+  test::TempDir dir("bulk-interrupted");
+  {
+    auto ix = index::Index::open_for_write(dir / "ref", fingerprint::Params{});
+    REQUIRE(ix.ok());
+    for (std::size_t i = 0; i < texts.size(); ++i) REQUIRE((*ix)->add_book(make_book(texts[i], std::to_string(i))).ok());
+  }
+  {
+    auto ix = index::Index::open_for_write(dir / "idx", fingerprint::Params{});
+    REQUIRE(ix.ok());
+    REQUIRE((*ix)->add_book(make_book(texts[0], "0")).ok());  // stored the ordinary way
+    REQUIRE((*ix)->begin_bulk(GENERATE(std::size_t{1} << 30, std::size_t{500})).ok());
+    for (std::size_t i = 1; i < texts.size(); ++i) REQUIRE((*ix)->add_book(make_book(texts[i], std::to_string(i))).ok());
+    // No end_bulk(): the process "dies" with the postings of works 1..3 in memory only.
+  }
+  {
+    auto ro = index::Index::open_read_only(dir / "idx");
+    REQUIRE_FALSE(ro.ok());
+    CHECK(ro.error().code == Errc::kIncompatible);
+    CHECK(ro.error().message.find("incomplete") != std::string::npos);
+  }
+  { REQUIRE(index::Index::open_for_write(dir / "idx", fingerprint::Params{}).ok()); }  // repairs
+  auto ref = index::Index::open_read_only(dir / "ref");
+  auto idx = index::Index::open_read_only(dir / "idx");
+  REQUIRE(ref.ok());
+  REQUIRE(idx.ok());
+  CHECK(all_postings(**idx, texts, true) == all_postings(**ref, texts, true));
+}
