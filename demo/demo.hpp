@@ -10,6 +10,7 @@
 //                 works (verbatim, lower-cased and re-punctuated, or hard-wrapped)
 //   truth.jsonl   one planted passage a line (schema provaudit/demo-truth/1)
 //   run/          the scan's matches.jsonl, summary.json and errors.jsonl
+//   report/       the evidentiary report of run/ (report.json, .html, .pdf, manifest.json)
 //   demo.json     the comparison: counts, recall, precision (schema provaudit/demo/1)
 // It needs no input and never reads ../shared. Everything it writes depends only on the seed
 // (never on thread count or machine), so two runs into the same folder give the same bytes.
@@ -59,7 +60,7 @@ struct Outcome {
 };
 
 struct DemoResult {
-  std::filesystem::path index_dir, run_dir, truth_file;
+  std::filesystem::path index_dir, run_dir, truth_file, report_dir;
   std::vector<Outcome> outcomes;     // one per planted passage, in truth order
   std::uint64_t reported = 0;        // passages in matches.jsonl
   std::uint64_t true_positives = 0;  // reported passages overlapping a planted one of the same work

@@ -154,6 +154,7 @@ Result<DemoResult> run_demo(const DemoOptions& options) {
   r.index_dir = out / "index";
   r.run_dir = out / "run";
   r.truth_file = out / "truth.jsonl";
+  r.report_dir = out / "report";
   bool skipped = false;
 
   log("generating works...");
@@ -224,6 +225,17 @@ Result<DemoResult> run_demo(const DemoOptions& options) {
   if (auto st = reports::write_scan(*scan, r.run_dir); !st) return std::move(st).error();
 
   score(*scan, shards->truth, r);
+
+  // The evidentiary report of the run, as `provaudit report RUN --out DIR` writes it.
+  log("writing the report (JSON, HTML, PDF, manifest)...");
+  reports::ReportOptions report_options;
+  report_options.run = r.run_dir.string();
+  report_options.index = r.index_dir.string();
+  report_options.out = r.report_dir.string();
+  auto report = reports::write_report(report_options);
+  if (!report) return std::move(report).error();
+  for (const auto& e : report->problems) log("report: " + e.describe());
+  skipped = skipped || !report->problems.empty();
   r.exit_code = skipped ? 3 : 0;
   if (auto st = write_file_atomic(out / "demo.json", demo_json(r, options.seed)); !st)
     return std::move(st).error();
@@ -275,6 +287,7 @@ std::string format_table(const DemoResult& r) {
   }
   t += "run:   " + r.run_dir.string() + " (matches.jsonl, summary.json, errors.jsonl)\n";
   t += "truth: " + r.truth_file.string() + "\n";
+  t += "report: " + (r.report_dir / "report.html").string() + " (and report.pdf, report.json, manifest.json)\n";
   if (r.exit_code == 3)
     t += "some inputs were skipped: see " + (r.index_dir / "errors.jsonl").string() + " and " +
          (r.run_dir / "errors.jsonl").string() + "\n";
