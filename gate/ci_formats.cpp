@@ -179,8 +179,7 @@ std::string sarif_json(const Policy& policy, const RunData& run, const GateResul
   w.key("runs").begin_array().begin_object();
   w.key("tool").begin_object().key("driver").begin_object()
       .field("name", kToolName)
-      .field("version", kToolVersion)
-      .field("informationUri", "https://github.com/provaudit/provaudit");
+      .field("version", kToolVersion);  // no informationUri: the project has no public home yet
   w.key("rules").begin_array();
   for (std::size_t r = 0; r < 3; ++r) {
     w.begin_object().field("id", rule_id(rules[r]));
