@@ -414,6 +414,8 @@ Status attach_torrent_record(const index::Index& idx, TorrentSummary& summary, c
     works.insert(l.work_id);
     summary.verified_files.push_back(std::move(l));
   }
+  std::stable_sort(summary.verified_files.begin(), summary.verified_files.end(),
+                   [](const TorrentLink& a, const TorrentLink& b) { return a.file_index < b.file_index; });
   summary.linked_works.assign(works.begin(), works.end());
   return Ok{};
 }

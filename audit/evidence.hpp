@@ -82,7 +82,7 @@ struct TorrentSummary {
   // only logs name it), its files proven identical to indexed works (per work: that work's
   // files only), and the distinct works those files are.
   std::optional<TorrentRecordInfo> record;
-  std::vector<TorrentLink> verified_files;  // by work, then file index
+  std::vector<TorrentLink> verified_files;  // by file index in the torrent
   std::vector<std::string> linked_works;    // sorted
 };
 
