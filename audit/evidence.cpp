@@ -227,15 +227,24 @@ Result<std::vector<std::vector<std::string>>> evidence_torrents(const index::Ind
   return merge_groups(std::move(*groups));
 }
 
-Result<std::vector<std::string>> torrent_of_hash(const index::Index& idx, const std::string& hash) {
-  auto all = evidence_torrents(idx);
-  if (!all) return std::move(all).error();
-  for (const auto& g : *all) {
+namespace {
+
+// The group of `groups` that `hash` belongs to, or {hash}.
+std::vector<std::string> group_of(const std::vector<std::vector<std::string>>& groups, const std::string& hash) {
+  for (const auto& g : groups) {
     if (std::find(g.begin(), g.end(), hash) != g.end()) return g;
     for (const auto& h : g)  // a truncated v2 hash given for a stored full one
       if (h.size() == 64 && hash.size() == 40 && h.compare(0, 40, hash) == 0) return g;
   }
   return std::vector<std::string>{hash};
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> torrent_of_hash(const index::Index& idx, const std::string& hash) {
+  auto all = evidence_torrents(idx);
+  if (!all) return std::move(all).error();
+  return group_of(*all, hash);
 }
 
 Result<TorrentSummary> summarize_torrent(const index::Index& idx, const std::vector<std::string>& hashes) {
@@ -452,13 +461,14 @@ Result<WorkTorrentEvidence> work_evidence(const index::Index& idx, const std::st
   if (!linked) return std::move(linked).error();
   std::vector<std::vector<std::string>> sets = std::move(*linked);
   sets.insert(sets.end(), extra_torrents.begin(), extra_torrents.end());
+  auto groups = evidence_torrents(idx);  // one scan of the events, not one per hash
+  if (!groups) return std::move(groups).error();
   for (auto& hashes : sets) {
     // Widen each torrent to every hash the stored logs link it to.
     std::set<std::string> all(hashes.begin(), hashes.end());
     for (const auto& h : hashes) {
-      auto g = torrent_of_hash(idx, h);
-      if (!g) return std::move(g).error();
-      all.insert(g->begin(), g->end());
+      const auto g = group_of(*groups, h);
+      all.insert(g.begin(), g.end());
     }
     hashes.assign(all.begin(), all.end());
   }
