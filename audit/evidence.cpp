@@ -227,15 +227,24 @@ Result<std::vector<std::vector<std::string>>> evidence_torrents(const index::Ind
   return merge_groups(std::move(*groups));
 }
 
-Result<std::vector<std::string>> torrent_of_hash(const index::Index& idx, const std::string& hash) {
-  auto all = evidence_torrents(idx);
-  if (!all) return std::move(all).error();
-  for (const auto& g : *all) {
+namespace {
+
+// The group of `groups` that `hash` belongs to, or {hash}.
+std::vector<std::string> group_of(const std::vector<std::vector<std::string>>& groups, const std::string& hash) {
+  for (const auto& g : groups) {
     if (std::find(g.begin(), g.end(), hash) != g.end()) return g;
     for (const auto& h : g)  // a truncated v2 hash given for a stored full one
       if (h.size() == 64 && hash.size() == 40 && h.compare(0, 40, hash) == 0) return g;
   }
   return std::vector<std::string>{hash};
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> torrent_of_hash(const index::Index& idx, const std::string& hash) {
+  auto all = evidence_torrents(idx);
+  if (!all) return std::move(all).error();
+  return group_of(*all, hash);
 }
 
 Result<TorrentSummary> summarize_torrent(const index::Index& idx, const std::vector<std::string>& hashes) {
@@ -348,21 +357,142 @@ Result<std::vector<std::string>> torrent_events(const index::Index& idx, const s
   return out;
 }
 
+std::vector<std::string> torrent_hashes(const ingest::TorrentMeta& meta) {
+  std::vector<std::string> out;
+  if (!meta.info_hash_v1.empty()) out.push_back(meta.info_hash_v1);
+  if (!meta.info_hash_v2.empty()) {
+    out.push_back(meta.info_hash_v2);
+    out.push_back(meta.info_hash_v2_truncated());
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+namespace {
+
+bool hex_hash(const std::string& h) {
+  if (h.size() != 40 && h.size() != 64) return false;
+  return std::all_of(h.begin(), h.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+// The record of the first of `hashes` the index has a torrent under; nullopt when none.
+Result<std::optional<TorrentRecord>> record_of(const index::Index& idx, const std::vector<std::string>& hashes) {
+  for (const auto& h : hashes) {
+    if (!hex_hash(h)) continue;  // "unresolved"
+    auto r = find_torrent(idx, h);
+    if (!r) return std::move(r).error();
+    if (*r) return r;
+  }
+  return std::optional<TorrentRecord>();
+}
+
+}  // namespace
+
+Result<std::vector<std::vector<std::string>>> linked_torrents_of_work(const index::Index& idx,
+                                                                      const std::string& work_id) {
+  auto links = links_for_work(idx, work_id);
+  if (!links) return std::move(links).error();
+  std::vector<std::vector<std::string>> out;
+  std::set<std::string> seen;
+  for (const auto& l : *links) {
+    if (!seen.insert(l.torrent).second) continue;
+    auto r = find_torrent(idx, l.torrent);
+    if (!r) return std::move(r).error();
+    out.push_back(*r ? torrent_hashes((*r)->meta) : std::vector<std::string>{l.torrent});
+  }
+  return out;
+}
+
+Status attach_torrent_record(const index::Index& idx, TorrentSummary& summary, const std::string& work_id) {
+  auto rec = record_of(idx, summary.hashes);
+  if (!rec) return std::move(rec).error();
+  if (!*rec) return Ok{};
+  const ingest::TorrentMeta& m = (*rec)->meta;
+  summary.record = TorrentRecordInfo{m.primary_hash(), m.kind, m.name, m.info_hash_v1, m.info_hash_v2,
+                                     m.info_hash_v2_truncated()};
+  for (auto& h : torrent_hashes(m)) summary.hashes.push_back(h);
+  std::sort(summary.hashes.begin(), summary.hashes.end());
+  summary.hashes.erase(std::unique(summary.hashes.begin(), summary.hashes.end()), summary.hashes.end());
+  auto links = work_id.empty() ? links_for_torrent(idx, m.primary_hash()) : links_for_work(idx, work_id);
+  if (!links) return std::move(links).error();
+  std::set<std::string> works;
+  summary.verified_files.clear();
+  for (auto& l : *links) {
+    if (l.torrent != m.primary_hash()) continue;
+    works.insert(l.work_id);
+    summary.verified_files.push_back(std::move(l));
+  }
+  std::stable_sort(summary.verified_files.begin(), summary.verified_files.end(),
+                   [](const TorrentLink& a, const TorrentLink& b) { return a.file_index < b.file_index; });
+  summary.linked_works.assign(works.begin(), works.end());
+  return Ok{};
+}
+
+Result<std::vector<std::vector<std::string>>> merge_by_record(const index::Index& idx,
+                                                              std::vector<std::vector<std::string>> sets) {
+  std::vector<std::vector<std::string>> out;
+  std::map<std::string, std::size_t> by_primary;
+  for (auto& set : sets) {
+    auto rec = record_of(idx, set);
+    if (!rec) return std::move(rec).error();
+    if (!*rec) {
+      out.push_back(std::move(set));
+      continue;
+    }
+    const std::string primary = (*rec)->meta.primary_hash();
+    auto [it, fresh] = by_primary.emplace(primary, out.size());
+    if (fresh) out.emplace_back();
+    auto& dst = out[it->second];
+    dst.insert(dst.end(), set.begin(), set.end());
+    for (auto& h : torrent_hashes((*rec)->meta)) dst.push_back(h);
+    std::sort(dst.begin(), dst.end());
+    dst.erase(std::unique(dst.begin(), dst.end()), dst.end());
+  }
+  return out;
+}
+
 Result<WorkTorrentEvidence> work_evidence(const index::Index& idx, const std::string& work_id,
-                                   const std::vector<std::vector<std::string>>& torrents_of_work,
+                                   const std::vector<std::vector<std::string>>& extra_torrents,
                                    const std::optional<std::filesystem::path>& run) {
   WorkTorrentEvidence w;
   w.work_id = work_id;
-  for (const auto& hashes : torrents_of_work) {
+  auto linked = linked_torrents_of_work(idx, work_id);
+  if (!linked) return std::move(linked).error();
+  std::vector<std::vector<std::string>> sets = std::move(*linked);
+  sets.insert(sets.end(), extra_torrents.begin(), extra_torrents.end());
+  auto groups = evidence_torrents(idx);  // one scan of the events, not one per hash
+  if (!groups) return std::move(groups).error();
+  for (auto& hashes : sets) {
     // Widen each torrent to every hash the stored logs link it to.
     std::set<std::string> all(hashes.begin(), hashes.end());
     for (const auto& h : hashes) {
-      auto g = torrent_of_hash(idx, h);
-      if (!g) return std::move(g).error();
-      all.insert(g->begin(), g->end());
+      const auto g = group_of(*groups, h);
+      all.insert(g.begin(), g.end());
     }
-    auto s = summarize_torrent(idx, std::vector<std::string>(all.begin(), all.end()));
+    hashes.assign(all.begin(), all.end());
+  }
+  auto merged = merge_by_record(idx, std::move(sets));
+  if (!merged) return std::move(merged).error();
+  // A torrent named twice (by a link and by the user, or by two of its hashes) is one.
+  std::vector<std::vector<std::string>> uniq;
+  for (auto& s : *merged) {
+    bool joined = false;
+    for (auto& u : uniq) {
+      if (std::find_first_of(u.begin(), u.end(), s.begin(), s.end()) == u.end()) continue;
+      std::set<std::string> all(u.begin(), u.end());
+      all.insert(s.begin(), s.end());
+      u.assign(all.begin(), all.end());
+      joined = true;
+      break;
+    }
+    if (!joined) uniq.push_back(std::move(s));
+  }
+  std::sort(uniq.begin(), uniq.end());
+  for (const auto& hashes : uniq) {
+    auto s = summarize_torrent(idx, hashes);
     if (!s) return std::move(s).error();
+    if (auto st = attach_torrent_record(idx, *s, work_id); !st) return std::move(st).error();
     w.torrents.push_back(std::move(*s));
   }
   if (run) {
@@ -451,6 +581,34 @@ void torrent_json(JsonWriter& w, const TorrentSummary& t) {
   list("receiver_blocks", t.receiver_blocks, true);
   list("counters", t.counters, false);
   list("tracker_claims", t.tracker_claims, false);
+  w.key("record");
+  if (t.record) {
+    w.begin_object()
+        .field("primary", t.record->primary)
+        .field("kind", t.record->kind)
+        .field("name", t.record->name)
+        .field("info_hash_v1", t.record->info_hash_v1)
+        .field("info_hash_v2", t.record->info_hash_v2)
+        .field("info_hash_v2_truncated", t.record->info_hash_v2_truncated)
+        .end_object();
+  } else {
+    w.null();
+  }
+  w.key("verified_files").begin_array();
+  for (const auto& l : t.verified_files)
+    w.begin_object()
+        .field("work_id", l.work_id)
+        .field("file_index", l.file_index)
+        .field("path", l.path)
+        .field("size", l.size)
+        .field("method", l.method)
+        .field("pieces", l.pieces)
+        .field("pieces_proven", l.pieces_proven)
+        .field("bytes_proven", l.bytes_proven)
+        .field("data_path", l.data_path)
+        .end_object();
+  w.end_array();
+  w.field_strings("linked_works", t.linked_works);
   w.end_object();
 }
 
@@ -468,6 +626,20 @@ void torrent_text(std::string& o, const TorrentSummary& t, const std::string& in
   o += indent + "torrent";
   for (const auto& h : t.hashes) o += " " + h;
   o += "\n";
+  if (t.record) {
+    const auto& r = *t.record;
+    o += indent + "  recorded: \"" + r.name + "\" (" + r.kind + ")" +
+         (r.info_hash_v1.empty() ? "" : ", v1 " + r.info_hash_v1) +
+         (r.info_hash_v2.empty() ? "" : ", v2 " + r.info_hash_v2 + ", truncated v2 " + r.info_hash_v2_truncated) + "\n";
+    if (t.verified_files.empty()) o += indent + "  no file of it is proven to be an indexed work\n";
+    for (const auto& l : t.verified_files)
+      o += indent + "  verified file " + std::to_string(l.file_index) + " \"" + l.path + "\" (" +
+           std::to_string(l.size) + " bytes, " + std::to_string(l.bytes_proven) + " proven by " +
+           std::to_string(l.pieces_proven) + "/" + std::to_string(l.pieces) + " " + l.method + " pieces) = work " +
+           l.work_id + ", local copy \"" + l.data_path + "\"\n";
+  } else {
+    o += indent + "  no torrent record in the index (torrent add --data links its files to works)\n";
+  }
   if (!t.names.empty()) {
     o += indent + "  name:";
     for (const auto& n : t.names) o += " \"" + n + "\"";

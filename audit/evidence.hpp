@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "audit/torrent.hpp"
 #include "index/index.hpp"
 #include "ingest/seedlog.hpp"
 
@@ -58,6 +59,14 @@ struct FlowGroup {
   std::uint64_t first_line = 0, last_line = 0;
 };
 
+// The torrent as `torrent add` recorded it in the index (metainfo, not the logs' word).
+struct TorrentRecordInfo {
+  std::string primary;  // the key it is stored under: v1 hash, else v2 hash
+  std::string kind;     // v1, v2, hybrid
+  std::string name;
+  std::string info_hash_v1, info_hash_v2, info_hash_v2_truncated;  // empty when not of that kind
+};
+
 struct TorrentSummary {
   std::vector<std::string> hashes;  // every hash of the torrent seen (sorted)
   std::vector<std::string> names;
@@ -69,7 +78,27 @@ struct TorrentSummary {
   std::string first_time, last_time;  // over events with a UTC time
   std::uint64_t zone_unknown_events = 0;
   std::uint64_t events = 0;
+  // The chain to the works, set by attach_torrent_record(): the torrent's record (nullopt when
+  // only logs name it), its files proven identical to indexed works (per work: that work's
+  // files only), and the distinct works those files are.
+  std::optional<TorrentRecordInfo> record;
+  std::vector<TorrentLink> verified_files;  // by file index in the torrent
+  std::vector<std::string> linked_works;    // sorted
 };
+
+// Every hash events of a recorded torrent may be filed under: v1, v2 and truncated v2 (sorted).
+std::vector<std::string> torrent_hashes(const ingest::TorrentMeta& meta);
+// The torrents `torrent add --data` linked to a work, each as its hash set, by primary hash.
+Result<std::vector<std::vector<std::string>>> linked_torrents_of_work(const index::Index& idx,
+                                                                      const std::string& work_id);
+// Fills summary.record, verified_files and linked_works from the torrent records: the record of
+// any of summary.hashes, its links to `work_id` only, or every link into it when `work_id` is
+// empty. Adds the record's hashes to summary.hashes.
+Status attach_torrent_record(const index::Index& idx, TorrentSummary& summary, const std::string& work_id);
+// Merges hash sets that belong to one recorded torrent (a hybrid announced under its v1 and its
+// truncated v2 hash with no log naming both), keeping the sets' order of first appearance.
+Result<std::vector<std::vector<std::string>>> merge_by_record(const index::Index& idx,
+                                                              std::vector<std::vector<std::string>> sets);
 
 // The torrents the stored logs name, as hash sets (hashes stated together, and a v2 hash with
 // its truncation, are one torrent), sorted.
@@ -81,16 +110,17 @@ Result<TorrentSummary> summarize_torrent(const index::Index& idx, const std::vec
 // hash, log, line.
 Result<std::vector<std::string>> torrent_events(const index::Index& idx, const std::vector<std::string>& hashes);
 
-// The per-work view: the torrents that carried the work (each as its hash set; the caller
-// finds them, e.g. through the torrent records' links), their seeding summaries, and with a
-// run folder the passages of the work in RUN/matches.jsonl.
+// The per-work view: the torrents that carried the work (those `torrent add --data` linked to
+// it, plus `extra_torrents`, each a hash set, e.g. named by the user), each with its record,
+// the work's verified files in it and its seeding summary; with a run folder, the passages of
+// the work in RUN/matches.jsonl. Torrents are ordered by their smallest hash.
 struct WorkTorrentEvidence {
   std::string work_id;
   std::vector<TorrentSummary> torrents;
   std::optional<std::uint64_t> passages, near_duplicates;  // set when a run was given
 };
 Result<WorkTorrentEvidence> work_evidence(const index::Index& idx, const std::string& work_id,
-                                   const std::vector<std::vector<std::string>>& torrents_of_work,
+                                   const std::vector<std::vector<std::string>>& extra_torrents,
                                    const std::optional<std::filesystem::path>& run);
 
 // Canonical JSON (provaudit/evidence/1) and a text rendering of summaries.

@@ -58,15 +58,6 @@ bool valid_hash(const std::string& h) {
   return true;
 }
 
-// The wiring point for the torrent records: the info-hash sets of the torrents linked to a
-// work. Until the torrent stage's links are read here, the user names them with --infohash.
-std::vector<std::vector<std::string>> torrents_for_work(const index::Index& /*idx*/, const std::string& /*work_id*/,
-                                                        const std::vector<std::string>& given) {
-  std::vector<std::vector<std::string>> out;
-  for (const auto& h : given) out.push_back({h});
-  return out;
-}
-
 int run_show(const ShowArgs& a) {
   auto idx = index::Index::open_read_only(a.index);
   if (!idx) return fail(idx.error());
@@ -86,7 +77,10 @@ int run_show(const ShowArgs& a) {
     if (!r) return fail(r.error());
     std::optional<std::filesystem::path> run;
     if (!a.run.empty()) run = a.run;
-    auto w = audit::work_evidence(**idx, r->work_id, torrents_for_work(**idx, r->work_id, hashes), run);
+    // The torrents `torrent add --data` linked to the work, plus any the user names.
+    std::vector<std::vector<std::string>> extra;
+    for (const auto& h : hashes) extra.push_back({h});
+    auto w = audit::work_evidence(**idx, r->work_id, extra, run);
     if (!w) return fail(w.error());
     works.push_back(std::move(*w));
   } else {
@@ -104,6 +98,10 @@ int run_show(const ShowArgs& a) {
       }
       sets.assign(uniq.begin(), uniq.end());
     }
+    // A torrent recorded by `torrent add` is one torrent under all its hashes.
+    auto merged = audit::merge_by_record(**idx, std::move(sets));
+    if (!merged) return fail(merged.error());
+    sets = std::move(*merged);
     // Events no log of their `evidence add` could tie to a hash are filed under "unresolved";
     // the full listing shows them as one pseudo-torrent rather than hiding them.
     if (hashes.empty()) sets.push_back({"unresolved"});
@@ -119,6 +117,7 @@ int run_show(const ShowArgs& a) {
       auto t = audit::summarize_torrent(**idx, s);
       if (!t) return fail(t.error());
       if (t->events == 0 && s == std::vector<std::string>{"unresolved"}) continue;
+      if (auto st = audit::attach_torrent_record(**idx, *t, ""); !st) return fail(st.error());
       torrents.push_back(std::move(*t));
     }
   }
@@ -165,8 +164,10 @@ void register_evidence(CLI::App& app, int& exit_code) {
       "tracker claims; never added together), first and last time, strongest rank, lines.\n"
       "Every torrent in the index by default (events whose torrent no log named: \"unresolved\");\n"
       "--infohash H for one (a hybrid's v1, v2 and truncated v2 hashes are one torrent);\n"
-      "--work W for the torrents that carried a work (with --infohash naming them) and, with\n"
-      "--run RUN, its passages in RUN/matches.jsonl; --events for the stored events themselves.");
+      "--work W for the torrents that carried a work (those `torrent add --data` proved to hold\n"
+      "it, with the verified files, plus any --infohash names) and, with --run RUN, its passages\n"
+      "in RUN/matches.jsonl; --events for the stored events themselves. A torrent recorded by\n"
+      "`torrent add` also shows its name, info-hashes and the files proven to be indexed works.");
   s->add_option("--index", show->index, "Index directory")->required();
   s->add_option("--work", show->work, "WORK_ID (or a unique prefix of 8+ hex digits)");
   s->add_option("--infohash", show->infohashes, "Info-hash, 40 or 64 hex digits (repeatable)");

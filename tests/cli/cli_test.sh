@@ -380,5 +380,119 @@ else
   echo "skipped: ../shared/torrent-evidence not present"
 fi
 
+# The chain, per work: ingest the e-books, record the torrents with --data (links file -> work),
+# add one scenario's logs, and `evidence show --work` (no --infohash) names the torrent, its
+# verified file and the scenario's ground-truth upload (bytes, uploader, peer); with --run, the
+# passages of that book in a scanned shard. Skipped without ../shared/torrent-evidence.
+if [ -d "$ev/torrents" ] && [ -f "$ev/content/SHA256SUMS" ]; then
+  mkdir -p "$tmp/cdata" && cp -r "$ev/content/." "$tmp/cdata/" && chmod -R u+w "$tmp/cdata"
+  rm -f "$tmp/cdata/SHA256SUMS"
+  expect_rc "chain: ingest the e-books" 0 "$bin" ingest -q --index "$tmp/cidx" "$tmp/cdata"
+  expect_rc "chain: torrent add --data" 0 "$bin" torrent add --index "$tmp/cidx" --data "$tmp/cdata" "$ev/torrents"/*.torrent
+  cat > "$tmp/chain_check.py" <<'PY'
+import json, sys
+mode, sdir, content = sys.argv[1], sys.argv[2], sys.argv[3]
+gt = json.load(open(f"{sdir}/ground-truth.json"))
+t = gt["torrent"]
+sums = {l[66:].rstrip("\n"): l[:64] for l in open(f"{content}/SHA256SUMS")}
+f = [f for f in gt["files"] if not f["pad"]][0]
+rel = f["path"] if f["path"] == t["name"] else t["name"] + "/" + f["path"]
+if mode == "work":  # the work id of the torrent's first file, by its SHA-256
+    print(sums[rel]); sys.exit()
+out = json.load(open(sys.argv[4]))
+[w] = out["works"]
+assert w["work_id"] == sums[rel], w["work_id"]
+primary = t["infohash_v1"] or t["infohash_v2"]
+[tor] = [x for x in w["torrents"] if x["record"] and x["record"]["primary"] == primary]
+rec = tor["record"]
+assert rec["name"] == t["name"] and rec["kind"] == t["format"], rec
+for k in ("infohash_v1", "infohash_v2", "infohash_v2_truncated"):
+    want = t[k] or ""
+    assert rec[k.replace("infohash", "info_hash")] == want, (k, rec)
+    if want: assert want in tor["hashes"], (want, tor["hashes"])
+[vf] = tor["verified_files"]  # this work's file only
+assert vf["path"] == rel and vf["size"] == f["length"] and vf["bytes_proven"] == f["length"], vf
+assert vf["data_path"] == rel and vf["work_id"] == w["work_id"] and tor["linked_works"] == [w["work_id"]], vf
+flows = gt["true_flows"]
+checked = 0
+for kind, key in (("uploader_blocks", "upload_evidence_from_logs"), ("receiver_blocks", "download_evidence_from_logs")):
+    for k, nbytes in gt[key].items():
+        obs, src, rest = k.split(" | ")
+        h, peer = rest.split(" -> ")
+        assert h in tor["hashes"], (h, tor["hashes"])
+        gs = [g for g in tor[kind] if g["observer"] == obs and g["source"] == src and g["peer"] == peer]
+        assert len(gs) == 1 and gs[0]["bytes"] == nbytes, (k, nbytes, gs)
+        if kind == "uploader_blocks":  # the uploader's own log
+            assert any(fl["uploader"] == obs for fl in flows), obs
+        else:  # the receiver's log names the uploader: by its client, else by its listen address
+            [up] = [fl["uploader"] for fl in flows if fl["downloader"] == obs]
+            who = gt["participants"][up]
+            pc = gs[0]["peer_client"].lower()
+            assert (pc and pc.split()[0] in who["software"].lower()) or peer == who["listen"], (pc, peer, who)
+        checked += 1
+assert checked > 0
+if mode == "run":
+    assert w["passages"] is not None and w["passages"] >= 1, w
+print("ok", checked)
+PY
+  for sc in s1-transmission-seeds-aria2-downloads s2-libtorrent-seeds-transmission-downloads-and-reseeds-to-aria2 \
+            s3-qbittorrent-seeds-hybrid-libtorrent-downloads s4-rtorrent-seeds-deluge-downloads \
+            s5-deluge-seeds-v2-libtorrent-downloads s6-aria2-seeds-rtorrent-downloads; do
+    [ -d "$ev/$sc" ] || continue
+    n=${sc%%-*}
+    cp -r "$tmp/cidx" "$tmp/cidx-$n"
+    # Every file of the scenario's logs: those that are no seeding log are skipped (exit 3).
+    expect_rc "chain $n: evidence add" 3 "$bin" evidence add --index "$tmp/cidx-$n" "$ev/$sc/logs"/*
+    w=$(python3 "$tmp/chain_check.py" work "$ev/$sc" "$ev/content")
+    expect_rc "chain $n: evidence show --work, no --infohash" 0 "$bin" evidence show --index "$tmp/cidx-$n" --work "$w" --json
+    cp "$tmp/out" "$tmp/chain-$n.json"
+    check "chain $n: torrent, verified file and ground-truth upload per work" python3 "$tmp/chain_check.py" show "$ev/$sc" "$ev/content" "$tmp/chain-$n.json"
+    expect_rc "chain $n: evidence show --work (text)" 0 "$bin" evidence show --index "$tmp/cidx-$n" --work "$w"
+    check "chain $n: text names the verified file" grep -q "verified file .* = work $w" "$tmp/out"
+    if python3 -c "import jsonschema" 2>/dev/null; then
+      check "chain $n: JSON matches schemas/evidence-1" python3 -c "
+import json, jsonschema; jsonschema.validate(json.load(open('$tmp/chain-$n.json')), json.load(open('$src/schemas/evidence-1.schema.json')))"
+    fi
+    # A shard holding a passage of the book: the scan run counts it for the work.
+    python3 - "$tmp/cdata" "$ev/$sc/ground-truth.json" "$tmp/chain-$n.jsonl" <<'PY'
+import json, sys
+gt = json.load(open(sys.argv[2])); t = gt["torrent"]
+f = [f for f in gt["files"] if not f["pad"]][0]
+rel = f["path"] if f["path"] == t["name"] else t["name"] + "/" + f["path"]
+text = open(f"{sys.argv[1]}/{rel}", encoding="utf-8", errors="replace").read()
+mid = len(text) // 2
+passage = text[mid:mid + 1200]
+passage = passage[passage.index(" ") + 1:passage.rindex(" ")]
+with open(sys.argv[3], "w", encoding="utf-8") as out:
+    out.write(json.dumps({"id": "doc1", "text": "Unrelated words first. " + passage + " and then zzz qqq"}) + "\n")
+PY
+    expect_rc "chain $n: scan a shard with a passage of the book" 0 "$bin" scan -q --index "$tmp/cidx-$n" --out "$tmp/crun-$n" "$tmp/chain-$n.jsonl"
+    expect_rc "chain $n: evidence show --work --run" 0 "$bin" evidence show --index "$tmp/cidx-$n" --work "$w" --run "$tmp/crun-$n" --json
+    check "chain $n: the run's passages of the work are counted" python3 "$tmp/chain_check.py" run "$ev/$sc" "$ev/content" "$tmp/out"
+  done
+  # Without --work, a recorded torrent's summary lists the works its files are linked to.
+  if [ -d "$tmp/cidx-s3" ]; then
+    s3="$ev/s3-qbittorrent-seeds-hybrid-libtorrent-downloads"
+    w=$(python3 "$tmp/chain_check.py" work "$s3" "$ev/content")
+    expect_rc "chain: --work with --infohash naming the linked hybrid by its truncated v2 hash" 0 \
+      "$bin" evidence show --index "$tmp/cidx-s3" --work "$w" --infohash 23ed2411712a6fae220ca18d8b2737e4cf5ef5c9 --json
+    check "chain: the hybrid named twice is one torrent" python3 "$tmp/chain_check.py" show "$s3" "$ev/content" "$tmp/out"
+    check "chain: ... and only one" python3 -c "
+import json; [w]=json.load(open('$tmp/out'))['works']; assert len(w['torrents'])==1, [t['hashes'] for t in w['torrents']]"
+    expect_rc "chain: evidence show (all torrents)" 0 "$bin" evidence show --index "$tmp/cidx-s3" --json
+    check "chain: the hybrid's summary is one torrent with both linked works" python3 - "$tmp/out" "$ev/content/SHA256SUMS" <<'PY'
+import json, sys
+out = json.load(open(sys.argv[1]))
+sums = {l[66:].rstrip("\n"): l[:64] for l in open(sys.argv[2])}
+ts = [t for t in out["torrents"] if t["record"] and t["record"]["primary"] == "df382abf995eace8c017da91bf63ddabe0c6b823"]
+assert len(ts) == 1, [t["hashes"] for t in out["torrents"]]
+assert ts[0]["linked_works"] == sorted([sums["KJV Law II/Exodus.txt"], sums["KJV Law II/Leviticus.txt"]]), ts[0]["linked_works"]
+assert [v["path"] for v in ts[0]["verified_files"]] == ["KJV Law II/Exodus.txt", "KJV Law II/Leviticus.txt"]
+PY
+  fi
+else
+  echo "skipped: the chain (../shared/torrent-evidence not present)"
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
