@@ -9,6 +9,7 @@
 #include <cstdio>
 
 #include "audit/torrent.hpp"
+#include "common/hex.hpp"
 #include "common/json_writer.hpp"
 
 namespace prov::audit {
@@ -19,12 +20,9 @@ constexpr std::string_view kAliasPrefix = "alias/";
 constexpr std::string_view kLinkPrefix = "link/";
 
 std::string lower_hex(std::string_view s, bool& ok) {
+  ok = (s.size() == 40 || s.size() == 64) && is_hex(s);
   std::string out(s);
-  ok = (s.size() == 40 || s.size() == 64);
-  for (char& c : out) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (!std::isxdigit(static_cast<unsigned char>(c))) ok = false;
-  }
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
 
@@ -191,11 +189,11 @@ std::string torrent_record_json(const ingest::TorrentMeta& m, bool with_pieces) 
         .field("symlink", f.symlink)
         .field("first_piece", f.first_piece)
         .field("end_piece", f.end_piece)
-        .field("pieces_root", ingest::to_hex(f.pieces_root));
+        .field("pieces_root", to_hex(f.pieces_root));
     if (with_pieces) {
       w.key("piece_layer").begin_array();
       for (std::size_t p = 0; p + 32 <= f.piece_layer.size(); p += 32)
-        w.value(ingest::to_hex(std::string_view(f.piece_layer).substr(p, 32)));
+        w.value(to_hex(std::string_view(f.piece_layer).substr(p, 32)));
       w.end_array();
     }
     w.end_object();
@@ -204,7 +202,7 @@ std::string torrent_record_json(const ingest::TorrentMeta& m, bool with_pieces) 
   if (with_pieces) {
     w.key("v1_pieces").begin_array();
     for (std::size_t p = 0; p + 20 <= m.v1_pieces.size(); p += 20)
-      w.value(ingest::to_hex(std::string_view(m.v1_pieces).substr(p, 20)));
+      w.value(to_hex(std::string_view(m.v1_pieces).substr(p, 20)));
     w.end_array();
   }
   w.end_object();

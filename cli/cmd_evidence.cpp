@@ -6,6 +6,7 @@
 #include "audit/evidence.hpp"
 #include "cli/commands.hpp"
 #include "common/file_io.hpp"
+#include "common/hex.hpp"
 #include "index/index.hpp"
 #include "reports/reports.hpp"
 
@@ -51,12 +52,7 @@ int run_add(const AddArgs& a) {
   return rep->errors.empty() ? kExitOk : kExitSkipped;
 }
 
-bool valid_hash(const std::string& h) {
-  if (h.size() != 40 && h.size() != 64) return false;
-  for (char c : h)
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  return true;
-}
+bool valid_hash(const std::string& h) { return (h.size() == 40 || h.size() == 64) && is_hex(h); }
 
 int run_show(const ShowArgs& a) {
   auto idx = index::Index::open_read_only(a.index);

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "audit/torrent.hpp"
+#include "common/hex.hpp"
 #include "cli/commands.hpp"
 #include "common/file_io.hpp"
 #include "index/index.hpp"
@@ -69,7 +70,7 @@ void print_text(const ingest::TorrentMeta& m) {
                 static_cast<unsigned long long>(f.size), static_cast<unsigned long long>(f.offset),
                 f.first_piece, f.end_piece == f.first_piece ? f.first_piece : f.end_piece - 1,
                 f.pad ? " [pad]" : "", f.symlink ? (" -> " + f.symlink_target).c_str() : "");
-    if (!f.pieces_root.empty()) std::printf("          v2 root %s\n", ingest::to_hex(f.pieces_root).c_str());
+    if (!f.pieces_root.empty()) std::printf("          v2 root %s\n", to_hex(f.pieces_root).c_str());
   }
 }
 

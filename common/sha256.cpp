@@ -1,6 +1,8 @@
 // common/sha256.cpp: SHA-256 over OpenSSL's EVP interface.
 #include "common/sha256.hpp"
 
+#include "common/hex.hpp"
+
 #include <openssl/evp.h>
 
 #include <array>
@@ -30,14 +32,7 @@ std::string Sha256::hex() {
   std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
   unsigned int len = 0;
   EVP_DigestFinal_ex(impl_->ctx, md.data(), &len);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(len * 2);
-  for (unsigned int i = 0; i < len; ++i) {
-    out.push_back(kHex[md[i] >> 4]);
-    out.push_back(kHex[md[i] & 15]);
-  }
-  return out;
+  return to_hex(std::string_view(reinterpret_cast<const char*>(md.data()), len));
 }
 
 std::string sha256_hex(std::string_view bytes) {

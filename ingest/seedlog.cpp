@@ -265,23 +265,6 @@ std::optional<std::string_view> query_param(std::string_view q, std::string_view
   return std::nullopt;
 }
 
-std::string to_hex(std::string_view bytes) {
-  static const char* k = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (char ch : bytes) {
-    const auto c = static_cast<unsigned char>(ch);
-    out.push_back(k[c >> 4]);
-    out.push_back(k[c & 15]);
-  }
-  return out;
-}
-
-bool is_hex(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-  });
-}
 
 std::string lower(std::string_view s) {
   std::string out(s);

@@ -19,6 +19,7 @@
 #include <system_error>
 
 #include "common/file_io.hpp"
+#include "common/hex.hpp"
 #include "common/sha256.hpp"
 
 namespace prov::ingest {
@@ -93,17 +94,6 @@ TorrentMeta from_torrent_info(const lt::torrent_info& ti) {
 
 }  // namespace
 
-std::string to_hex(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (const char c : bytes) {
-    const auto b = static_cast<unsigned char>(c);
-    out += kDigits[b >> 4];
-    out += kDigits[b & 15];
-  }
-  return out;
-}
 
 std::string TorrentMeta::info_hash_v2_truncated() const { return info_hash_v2.substr(0, 40); }
 

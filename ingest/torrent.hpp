@@ -92,7 +92,4 @@ bool is_magnet(std::string_view arg);
 [[nodiscard]] Result<TorrentMeta> read_torrent_arg(const std::string& arg,
                                                    const TorrentLimits& limits = {});
 
-// Lowercase hex of raw bytes.
-std::string to_hex(std::string_view bytes);
-
 }  // namespace prov::ingest

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/hex.hpp"
 #include "common/result.hpp"
 #include "ingest/seedlog.hpp"
 
@@ -65,8 +66,6 @@ void set_time_local(SeedEvent& e, std::string_view stated, const CivilTime& loca
 std::string percent_decode(std::string_view v);
 // Value of `key` in a query string `a=1&b=2` (raw, still percent-encoded).
 std::optional<std::string_view> query_param(std::string_view query, std::string_view key);
-std::string to_hex(std::string_view bytes);
-bool is_hex(std::string_view s);
 std::string lower(std::string_view s);
 std::optional<std::string> hex_to_bytes(std::string_view hex);
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "common/hex.hpp"
 #include "ingest/torrent.hpp"
 #include "tests/testlib.hpp"
 
@@ -26,7 +27,7 @@ std::vector<std::string> split_tabs(const std::string& line) {
 }
 
 std::string hex_chunk(const std::string& raw, std::size_t i, std::size_t width) {
-  return prov::ingest::to_hex(std::string_view(raw).substr(i * width, width));
+  return prov::to_hex(std::string_view(raw).substr(i * width, width));
 }
 
 }  // namespace
@@ -127,7 +128,7 @@ TEST_CASE("the torrent-evidence torrents match torrents.json field by field", "[
       if (f["offset_v1"].get(off) == simdjson::SUCCESS) CHECK(o.offset == off);
       std::string_view root;
       if (f["pieces_root"].get(root) == simdjson::SUCCESS)
-        CHECK(prov::ingest::to_hex(o.pieces_root) == root);
+        CHECK(prov::to_hex(o.pieces_root) == root);
     }
     // v1 piece SHA-1s, in order.
     simdjson::dom::array sha1s;
@@ -143,7 +144,7 @@ TEST_CASE("the torrent-evidence torrents match torrents.json field by field", "[
       for (const auto& f : m->files) {
         if (f.pieces_root.empty()) continue;
         simdjson::dom::array want;
-        const std::string root_hex = prov::ingest::to_hex(f.pieces_root);
+        const std::string root_hex = prov::to_hex(f.pieces_root);
         if (layers[root_hex].get(want) != simdjson::SUCCESS) {
           CHECK(f.piece_layer.empty());
           continue;
