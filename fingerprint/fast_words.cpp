@@ -18,17 +18,8 @@
 namespace prov::fingerprint::detail {
 namespace {
 
-enum Cls : std::uint8_t {
-  kOther,
-  kLetter,        // ALetter
-  kNumeric,
-  kMidLetter,
-  kMidNum,
-  kMidNumLetQ,    // MidNumLet or Single_Quote
-  kExtendNumLet,
-  kExtend,        // Extend, Format
-  kUnsupported,
-};
+using Cls = WordClass;
+
 
 struct Tables {
   std::array<std::uint8_t, 0x800> low{};   // U+0000..U+07FF
@@ -137,40 +128,6 @@ bool FastWords::segment(std::string_view text, std::size_t s, std::size_t e) {
   return true;
 }
 
-void FastWords::segment_ascii(std::string_view text, std::size_t s, std::size_t e) {
-  static const auto& low = tables().low;
-  // Letters, digits and '_' always join each other (WB5, WB8-10, WB13a/b); a MidLetter or
-  // MidNum character joins only between two letters (WB6/7) or two digits (WB11/12); anything
-  // else breaks. So a word is a maximal [alnum_] stretch, extended over such mid characters.
-  words_.clear();
-  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  const auto chain = [](std::uint8_t c) { return c == kLetter || c == kNumeric || c == kExtendNumLet; };
-  std::size_t k = s;
-  while (k < e) {
-    std::uint8_t c = low[p[k]];
-    if (!chain(c)) {
-      ++k;
-      continue;
-    }
-    const std::size_t start = k;
-    bool has_word = false;
-    for (;;) {
-      while (k < e && chain(c = low[p[k]])) {
-        has_word |= c != kExtendNumLet;
-        ++k;
-      }
-      if (k + 1 < e) {
-        const std::uint8_t m = low[p[k]], prev = low[p[k - 1]], next = low[p[k + 1]];
-        if ((letter(prev) && mid_letter(m) && letter(next)) ||
-            (prev == kNumeric && mid_num(m) && next == kNumeric)) {
-          ++k;
-          continue;
-        }
-      }
-      break;
-    }
-    if (has_word) words_.emplace_back(start, k);
-  }
-}
+const std::uint8_t* ascii_word_classes() { return tables().low.data(); }
 
 }  // namespace prov::fingerprint::detail

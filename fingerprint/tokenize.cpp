@@ -115,24 +115,6 @@ struct ByteTables {
 };
 const ByteTables kBytes;
 
-// push_token() for a word known to be ASCII: lower-case letters and digits into a stack buffer.
-void push_ascii_token(std::vector<Token>& out, std::string_view text, std::size_t s, std::size_t e) {
-  char buf[128];
-  if (e - s > sizeof buf) {
-    std::string scratch;
-    push_token(out, scratch, text, s, e);
-    return;
-  }
-  std::size_t n = 0;
-  for (std::size_t k = s; k < e; ++k) {
-    const char f = kBytes.fold[static_cast<unsigned char>(text[k])];
-    buf[n] = f;
-    n += f != 0;
-  }
-  if (n == 0) return;
-  out.push_back(Token{static_cast<std::uint32_t>(s), static_cast<std::uint32_t>(e), XXH3_64bits(buf, n)});
-}
-
 }  // namespace
 
 std::string normalize_word(std::string_view word) {
@@ -189,30 +171,105 @@ std::vector<Token> tokenize_icu(std::string_view text) {
   return out;
 }
 
+namespace {
+
+// Byte classes of the fused ASCII loop: what the ASCII word rules need, plus whitespace and
+// the bytes that send a run off the ASCII path.
+enum Fused : std::uint8_t { kfOther, kfSpace, kfBail, kfLetter, kfDigit, kfUnder, kfMidNum, kfMidLetter, kfMidBoth };
+struct FusedTable {
+  std::array<std::uint8_t, 256> cls{};
+  FusedTable() {
+    const std::uint8_t* low = detail::ascii_word_classes();
+    for (int c = 0; c < 256; ++c) {
+      const auto u = static_cast<std::size_t>(c);
+      if (kBytes.kind[u] == 1) { cls[u] = kfSpace; continue; }
+      if (kBytes.kind[u] == 2) { cls[u] = kfBail; continue; }
+      switch (low[u]) {
+        case detail::kLetter: cls[u] = kfLetter; break;
+        case detail::kNumeric: cls[u] = kfDigit; break;
+        case detail::kExtendNumLet: cls[u] = kfUnder; break;
+        case detail::kMidNum: cls[u] = kfMidNum; break;
+        case detail::kMidLetter: cls[u] = kfMidLetter; break;
+        case detail::kMidNumLetQ: cls[u] = kfMidBoth; break;
+        default: cls[u] = kfOther; break;
+      }
+    }
+  }
+};
+const FusedTable kFused;
+
+}  // namespace
+
 std::vector<Token> tokenize(std::string_view text) {
   // A word never contains ASCII whitespace, and ICU always breaks at it, so the text is cut
   // into whitespace-free runs; a run whose characters the fast segmenter knows is segmented
   // by it (detail/fast_words.hpp), any other run by ICU. Both give the same tokens: a test
   // compares them on every text of the shared corpus.
+  //
+  // Pure-ASCII runs (most of most corpora) take one fused pass: segment, lower-case and hash
+  // each word as its bytes go by. A run turns out not to be pure ASCII (or to hold '@') only
+  // when that byte is reached; its tokens are then taken back and the run is done again by
+  // the general path.
   std::vector<Token> out;
   if (text.empty()) return out;
   out.reserve(text.size() / 6);
   std::string scratch;
   detail::FastWords fast;
-  std::size_t i = 0;
   const std::size_t n = text.size();
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const auto& cls = kFused.cls;
+  const auto chain = [](std::uint8_t c) { return c >= kfLetter && c <= kfUnder; };
+  char buf[256];
+  std::size_t i = 0;
   while (i < n) {
-    while (i < n && kBytes.kind[p[i]] == 1) ++i;
+    while (i < n && cls[p[i]] == kfSpace) ++i;
+    if (i == n) break;
     const std::size_t rs = i;
-    std::uint8_t seen = 0;
-    for (std::uint8_t k; i < n && (k = kBytes.kind[p[i]]) != 1; ++i) seen |= k;
-    if (i == rs) break;
-    if (seen == 0) {
-      fast.segment_ascii(text, rs, i);
-      for (const auto& w : fast.words()) push_ascii_token(out, text, w.first, w.second);
-      continue;
+    const std::size_t mark = out.size();
+    bool bail = false;
+    while (i < n) {
+      std::uint8_t c = cls[p[i]];
+      if (c == kfSpace) break;
+      if (c == kfBail) {
+        bail = true;
+        break;
+      }
+      if (!chain(c)) {
+        ++i;
+        continue;
+      }
+      const std::size_t start = i;
+      std::size_t len = 0;
+      bool long_word = false;
+      for (;;) {
+        for (; i < n && chain(c = cls[p[i]]); ++i) {
+          const char f = kBytes.fold[p[i]];
+          if (len < sizeof buf) buf[len] = f; else long_word = true;
+          len += f != 0;
+        }
+        if (i + 1 < n) {
+          const std::uint8_t m = cls[p[i]], prev = cls[p[i - 1]], next = cls[p[i + 1]];
+          if ((prev == kfLetter && (m == kfMidLetter || m == kfMidBoth) && next == kfLetter) ||
+              (prev == kfDigit && (m == kfMidNum || m == kfMidBoth) && next == kfDigit)) {
+            ++i;
+            continue;
+          }
+        }
+        break;
+      }
+      if (len == 0) continue;  // only '_'
+      if (long_word) {
+        scratch.clear();
+        normalize_ascii(text.substr(start, i - start), scratch);
+        out.push_back(Token{static_cast<std::uint32_t>(start), static_cast<std::uint32_t>(i),
+                            XXH3_64bits(scratch.data(), scratch.size())});
+      } else {
+        out.push_back(Token{static_cast<std::uint32_t>(start), static_cast<std::uint32_t>(i), XXH3_64bits(buf, len)});
+      }
     }
+    if (!bail) continue;
+    out.resize(mark);
+    while (i < n && cls[p[i]] != kfSpace) ++i;
     if (!fast.segment(text, rs, i)) {
       icu_segment(text, rs, i, out, scratch);
       continue;

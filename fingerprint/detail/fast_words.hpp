@@ -9,6 +9,24 @@
 
 namespace prov::fingerprint::detail {
 
+// UAX #29 Word_Break classes as the segmenter uses them (ICU root rules).
+enum WordClass : std::uint8_t {
+  kOther,
+  kLetter,        // ALetter
+  kNumeric,
+  kMidLetter,
+  kMidNum,
+  kMidNumLetQ,    // MidNumLet or Single_Quote
+  kExtendNumLet,
+  kExtend,        // Extend, Format
+  kUnsupported,   // the run goes to ICU (see fast_words.cpp)
+};
+// The classes of U+0000..U+007F ('@' is kUnsupported: ICU joins e-mail addresses). In ASCII,
+// a word is a maximal run of kLetter/kNumeric/kExtendNumLet characters, extended over a
+// kMidLetter/kMidNumLetQ character between two letters (WB6/7) or a kMidNum/kMidNumLetQ
+// character between two digits (WB11/12), holding at least one letter or digit.
+const std::uint8_t* ascii_word_classes();
+
 class FastWords {
  public:
   // Segments text[s, e) (a run without ASCII whitespace). Returns false, producing nothing,
@@ -16,9 +34,6 @@ class FastWords {
   // words() holds the byte ranges of the segments that contain a letter or digit.
   bool segment(std::string_view text, std::size_t s, std::size_t e);
   const std::vector<std::pair<std::size_t, std::size_t>>& words() const { return words_; }
-  // The same for a run known to be pure ASCII without '@' (no table decoding, no per-char
-  // records): the common case in English text.
-  void segment_ascii(std::string_view text, std::size_t s, std::size_t e);
 
  private:
   struct Char {
