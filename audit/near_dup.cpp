@@ -57,6 +57,16 @@ Result<std::unique_ptr<NearDupTable>> NearDupTable::load(const index::Index& ind
   t->windows_.shrink_to_fit();
   std::sort(t->entries_.begin(), t->entries_.end());
   t->entries_.shrink_to_fit();
+  if (t->entries_.size() >= (1ull << 32)) return make_error(Errc::kLimit, "more than 2^32 LSH entries");
+  while (t->dir_bits_ < 28 && (std::uint64_t{1} << t->dir_bits_) * 4 < t->entries_.size()) ++t->dir_bits_;
+  t->dir_.assign((std::size_t{1} << t->dir_bits_) + 1, 0);
+  {
+    std::size_t e = 0;
+    for (std::size_t k = 0; k < t->dir_.size(); ++k) {
+      while (e < t->entries_.size() && (t->entries_[e] >> (64 - t->dir_bits_)) < k) ++e;
+      t->dir_[k] = static_cast<std::uint32_t>(e);
+    }
+  }
   return t;
 }
 
@@ -99,18 +109,25 @@ Result<fingerprint::Sketch> NearDupTable::sketch(std::uint32_t w) const {
 }
 
 std::uint64_t NearDupTable::memory_bytes() const {
-  return entries_.capacity() * sizeof(std::uint64_t) + windows_.capacity() * sizeof(Window);
+  return entries_.capacity() * sizeof(std::uint64_t) + dir_.capacity() * 4 + windows_.capacity() * sizeof(Window);
 }
 
 Result<std::vector<NearDupTable::Candidate>> NearDupTable::probe(const fingerprint::Sketch& s) const {
   std::vector<Candidate> out;
   if (s.empty() || entries_.empty()) return out;
   std::vector<std::uint32_t> hits;
+  std::uint64_t keys[fingerprint::kSketchBins];
+  for (std::uint32_t b = 0; b < bands_; ++b) {  // all slots first: their cache misses overlap
+    keys[b] = std::uint64_t{band_key(s, b)} << 32;
+    __builtin_prefetch(&dir_[keys[b] >> (64 - dir_bits_)]);
+  }
   for (std::uint32_t b = 0; b < bands_; ++b) {
-    const std::uint64_t key = std::uint64_t{band_key(s, b)} << 32;
-    for (auto it = std::lower_bound(entries_.begin(), entries_.end(), key);
-         it != entries_.end() && (*it >> 32) == (key >> 32); ++it)
-      hits.push_back(static_cast<std::uint32_t>(*it));
+    const std::uint64_t slot = keys[b] >> (64 - dir_bits_);
+    for (std::uint32_t i = dir_[slot], e = dir_[slot + 1]; i < e; ++i) {
+      const std::uint64_t x = entries_[i];
+      if ((x >> 32) == (keys[b] >> 32)) hits.push_back(static_cast<std::uint32_t>(x));
+      else if ((x >> 32) > (keys[b] >> 32)) break;
+    }
   }
   std::sort(hits.begin(), hits.end());
   hits.erase(std::unique(hits.begin(), hits.end()), hits.end());

@@ -9,8 +9,9 @@
 // band agrees in all its rows, with probability 1 - (1 - J^rows)^bands;
 // candidates are then scored by the full 128-bin Jaccard estimate.
 //
-// Memory: the table keeps only the band entries (8 bytes each, `bands` a window) and 24 bytes
-// of metadata a window, about 0.28 bytes per indexed word. The 128 bins of a candidate's
+// Memory: the table keeps only the band entries (8 bytes each, `bands` a window, plus a 4-byte
+// directory slot per ~4 entries) and 24 bytes of metadata a window, about 0.31 bytes per
+// indexed word. The 128 bins of a candidate's
 // windows are read from the index when a probe needs them, one work at a time, through a
 // small LRU cache shared by the threads (most documents have no candidate at all).
 #pragma once
@@ -68,6 +69,10 @@ class NearDupTable {
   std::uint32_t bands_ = 0, rows_ = 0;
   std::vector<Window> windows_;
   std::vector<std::uint64_t> entries_;  // band key << 32 | window number, sorted
+  // dir_[k]: the first entry whose key's top dir_bits_ bits are >= k (about 4 entries a slot),
+  // so a band probe reads one slot and a short run instead of binary-searching all entries.
+  std::vector<std::uint32_t> dir_;
+  unsigned dir_bits_ = 1;
   // Works' sketches read by probes: LRU by bytes (kCacheBytes in near_dup.cpp).
   mutable std::mutex mu_;
   mutable std::list<std::uint32_t> lru_;
