@@ -268,10 +268,7 @@ int similar_words(std::string_view a, std::string_view b) {
 }
 
 // Groups hits (sorted by doc position) into colinear chains.
-std::vector<Chain> chain_hits(std::vector<Hit>& hits, const MatchParams& p) {
-  std::sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) {
-    return a.d != b.d ? a.d < b.d : a.w < b.w;
-  });
+std::vector<Chain> chain_hits(const std::vector<Hit>& hits, const MatchParams& p) {  // sorted by (d, w)
   std::vector<Chain> chains;
   std::vector<std::size_t> open;  // indices into chains
   for (const Hit& h : hits) {
@@ -321,28 +318,38 @@ Result<std::vector<Passage>> match_document(const index::Index& index, std::stri
   // Every shingle hash once (near-duplicate sketching needs them all); the samples are the
   // ones below the threshold, exactly as fingerprint::sample() picks them.
   shingles = fingerprint::shingle_hashes(tokens, fp.k);
-  std::vector<fingerprint::Sample> samples;
-  std::vector<std::uint64_t> keys;
+  // Per-thread scratch: most documents hit nothing, and their cost should be the lookups alone.
+  thread_local std::vector<std::uint32_t> sample_pos;
+  thread_local std::vector<std::uint64_t> keys;
+  thread_local index::PostingLists postings;
+  thread_local std::vector<std::pair<std::uint32_t, Hit>> work_hits;  // (work, hit)
+  sample_pos.clear();
+  keys.clear();
+  work_hits.clear();
   const std::uint64_t threshold = fp.threshold();
   for (std::size_t i = 0; i < shingles.size(); ++i) {
     if (shingles[i] >= threshold) continue;
-    samples.push_back(fingerprint::Sample{shingles[i], static_cast<std::uint32_t>(i)});
+    sample_pos.push_back(static_cast<std::uint32_t>(i));
     keys.push_back(shingles[i]);
   }
-  if (samples.empty()) return out;
-  std::vector<std::vector<index::Posting>> postings;
+  if (keys.empty()) return out;
   if (auto st = index.lookup(keys, postings); !st) return std::move(st).error();
 
-  std::unordered_map<std::uint32_t, std::vector<Hit>> by_work;
-  for (std::size_t i = 0; i < samples.size(); ++i) {
-    const auto& list = postings[i];
-    if (list.empty() || list.size() > params.max_postings) continue;
-    const auto occ = static_cast<std::uint32_t>(list.size());
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    const std::size_t occ = postings.count(i);
+    if (occ == 0 || occ > params.max_postings) continue;
+    const index::Posting* list = postings.begin(i);
     std::uint32_t distinct = 0;  // postings are sorted by work
-    for (std::size_t j = 0; j < list.size(); ++j) distinct += (j == 0 || list[j].work != list[j - 1].work);
-    for (const auto& p : list) by_work[p.work].push_back(Hit{samples[i].pos, p.pos, occ, distinct});
+    for (std::size_t j = 0; j < occ; ++j) distinct += (j == 0 || list[j].work != list[j - 1].work);
+    for (std::size_t j = 0; j < occ; ++j)
+      work_hits.emplace_back(list[j].work, Hit{sample_pos[i], list[j].pos, static_cast<std::uint32_t>(occ), distinct});
   }
-  if (by_work.empty()) return out;
+  if (work_hits.empty()) return out;
+  // Works in number order, so the work of verification is the same on every run.
+  std::sort(work_hits.begin(), work_hits.end(), [](const auto& a, const auto& b) {
+    if (a.first != b.first) return a.first < b.first;
+    return a.second.d != b.second.d ? a.second.d < b.second.d : a.second.w < b.second.w;
+  });
 
   std::vector<std::uint64_t> doc_hashes;
   doc_hashes.reserve(tokens.size());
@@ -350,14 +357,10 @@ Result<std::vector<Passage>> match_document(const index::Index& index, std::stri
   const detail::TokenSeq doc_seq = detail::TokenSeq::whole(doc_hashes);
   const detail::AlignParams ap{params.max_gap, params.xdrop, params.resync_run};
 
-  // Works in number order, so the work of verification is the same on every run.
-  std::vector<std::uint32_t> works;
-  works.reserve(by_work.size());
-  for (const auto& [w, _] : by_work) works.push_back(w);
-  std::sort(works.begin(), works.end());
-
-  for (const std::uint32_t work : works) {
-    auto& hits = by_work[work];
+  for (std::size_t g = 0; g < work_hits.size();) {
+    const std::uint32_t work = work_hits[g].first;
+    std::vector<Hit> hits;
+    for (; g < work_hits.size() && work_hits[g].first == work; ++g) hits.push_back(work_hits[g].second);
     auto chains = chain_hits(hits, params);
     std::unique_ptr<WorkWindow> win;
     std::vector<Passage> found;

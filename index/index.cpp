@@ -917,7 +917,7 @@ Status Index::load_postings() const {
   std::uint64_t expected = 0;
   if (auto t = impl_->get(kDefault, "postings_total"); t && t->size() == 8)
     for (const char c : *t) expected = (expected << 8) | static_cast<unsigned char>(c);
-  auto table = std::make_unique<detail::PostingTable>(impl_->params.threshold(), expected);
+  auto table = std::make_unique<detail::PostingTable>(impl_->params.threshold(), expected, next);
   std::vector<std::pair<std::uint64_t, std::uint32_t>> group;  // (hash, global position)
   rocksdb::ReadOptions ro;
   ro.fill_cache = false;  // one sequential pass; keep the block cache for the texts
@@ -962,26 +962,47 @@ std::uint64_t Index::postings_memory_bytes() const {
   return impl_->table ? impl_->table->memory_bytes() + impl_->table_nums.size() * 12 : 0;
 }
 
+Status Index::lookup(const std::vector<std::uint64_t>& hashes, PostingLists& out) const {
+  out.offsets.clear();
+  out.postings.clear();
+  out.offsets.reserve(hashes.size() + 1);
+  out.offsets.push_back(0);
+  if (!impl_->table) {  // RocksDB path (writers, tests): the nested form, flattened
+    std::vector<std::vector<Posting>> nested;
+    if (auto st = lookup(hashes, nested); !st) return st;
+    for (const auto& l : nested) {
+      out.postings.insert(out.postings.end(), l.begin(), l.end());
+      out.offsets.push_back(static_cast<std::uint32_t>(out.postings.size()));
+    }
+    return Ok{};
+  }
+  const auto& table = *impl_->table;
+  const auto& nums = impl_->table_nums;
+  const auto& bases = impl_->table_bases;
+  for (std::size_t i = 0; i < hashes.size(); ++i) {
+    // Two stages: the directory slot 16 lookups ahead, the bucket's entries 8 ahead (a table
+    // of 100 M words is 150 MB: nearly every lookup misses the caches).
+    if (i + 16 < hashes.size()) table.prefetch(hashes[i + 16]);
+    if (i + 8 < hashes.size()) table.prefetch_entries(hashes[i + 8]);
+    table.find(hashes[i], [&](std::uint32_t g) {
+      const auto at = std::upper_bound(bases.begin(), bases.end(), std::uint64_t{g}) - bases.begin() - 1;
+      const auto k = static_cast<std::size_t>(at);
+      out.postings.push_back(Posting{nums[k], static_cast<std::uint32_t>(g - bases[k])});
+    });
+    // Global positions ascend with work number, so each list is already sorted by (work, pos).
+    out.offsets.push_back(static_cast<std::uint32_t>(out.postings.size()));
+  }
+  return Ok{};
+}
+
 Status Index::lookup(const std::vector<std::uint64_t>& hashes,
                      std::vector<std::vector<Posting>>& out) const {
   out.assign(hashes.size(), {});
   if (hashes.empty()) return Ok{};
   if (impl_->table) {
-    const auto& nums = impl_->table_nums;
-    const auto& bases = impl_->table_bases;
-    for (std::size_t i = 0; i < hashes.size(); ++i) {
-      // Two stages: the directory slot 16 lookups ahead, the bucket's entries 8 ahead (a table
-      // of 100 M words is 200 MB: nearly every lookup misses the caches).
-      if (i + 16 < hashes.size()) impl_->table->prefetch(hashes[i + 16]);
-      if (i + 8 < hashes.size()) impl_->table->prefetch_entries(hashes[i + 8]);
-      auto& dst = out[i];
-      impl_->table->find(hashes[i], [&](std::uint32_t g) {
-        const auto at = std::upper_bound(bases.begin(), bases.end(), std::uint64_t{g}) - bases.begin() - 1;
-        const auto k = static_cast<std::size_t>(at);
-        dst.push_back(Posting{nums[k], static_cast<std::uint32_t>(g - bases[k])});
-      });
-      // Global positions ascend with work number, so dst is already sorted by (work, pos).
-    }
+    PostingLists flat;
+    if (auto st = lookup(hashes, flat); !st) return st;
+    for (std::size_t i = 0; i < hashes.size(); ++i) out[i].assign(flat.begin(i), flat.end(i));
     return Ok{};
   }
   // One read per distinct bucket; each bucket's value is scanned for the hashes asked.

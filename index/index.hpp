@@ -80,6 +80,16 @@ struct Posting {
   bool operator==(const Posting&) const = default;
 };
 
+// The postings of many hashes: those of hashes[i] are postings[offsets[i], offsets[i + 1]).
+struct PostingLists {
+  std::vector<std::uint32_t> offsets;
+  std::vector<Posting> postings;
+  std::size_t size() const { return offsets.empty() ? 0 : offsets.size() - 1; }
+  const Posting* begin(std::size_t i) const { return postings.data() + offsets[i]; }
+  const Posting* end(std::size_t i) const { return postings.data() + offsets[i + 1]; }
+  std::size_t count(std::size_t i) const { return offsets[i + 1] - offsets[i]; }
+};
+
 // The one-permutation MinHash sketch of one window of a work's tokens
 // (fingerprint::sketch_windows), for near-duplicate detection.
 struct WindowSketch {
@@ -161,7 +171,7 @@ class Index {
   Result<std::vector<ingest::OffsetSpan>> offsets(std::uint32_t num) const;
   std::uint64_t work_count() const;
 
-  // Loads every live posting into a compact in-memory table (about 8 bytes a posting, see
+  // Loads every live posting into a compact in-memory table (about 6 bytes a posting, see
   // ARCHITECTURE.md), after which lookup() never touches RocksDB. For read-only scans: call
   // once, before the lookups start. Errc::kLimit if the index holds more than 2^32 words.
   Status load_postings() const;
@@ -174,6 +184,8 @@ class Index {
   // out[i] receives the postings of hashes[i] (empty if none), live works only, sorted.
   Status lookup(const std::vector<std::uint64_t>& hashes,
                 std::vector<std::vector<Posting>>& out) const;
+  // The same, flat (no allocation per hash once `out` has grown): see PostingLists.
+  Status lookup(const std::vector<std::uint64_t>& hashes, PostingLists& out) const;
 
   // The window sketches of one work, in window order (kNotFound for an unknown number).
   Result<std::vector<WindowSketch>> sketches(std::uint32_t num) const;
