@@ -13,6 +13,7 @@ Each work is seeded by its number, so the corpus is the same on every run.
 """
 import glob
 import json
+import os
 import random
 import subprocess
 import sys
@@ -72,10 +73,14 @@ def shards(out, works_dir, mb, files):
         while size < per_shard and total < target:
             doc = walk(rnd, chain, keys, rnd.randrange(200, 1200))
             if n % 10 == 0:
-                w = open(work_files[rnd.randrange(len(work_files))], encoding="utf-8").read().split()
-                j = rnd.randrange(0, len(w) - 400)
+                # A stretch of a random work from a random offset (reading whole works here
+                # made generating 1 GB of shards take an hour).
+                path = work_files[rnd.randrange(len(work_files))]
+                with open(path, "rb") as f:
+                    f.seek(rnd.randrange(0, max(1, os.path.getsize(path) - 16000)))
+                    w = f.read(16000).decode("utf-8", "ignore").split()[1:]
                 k = rnd.randrange(len(doc))
-                doc = doc[:k] + w[j:j + rnd.randrange(25, 400)] + doc[k:]
+                doc = doc[:k] + w[:rnd.randrange(25, 400)] + doc[k:]
                 planted += 1
             text = " ".join(doc)
             zstd.stdin.write((json.dumps({"id": n, "text": text}) + "\n").encode())
