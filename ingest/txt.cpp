@@ -79,7 +79,13 @@ Status decode_utf8(std::string_view bytes, std::size_t bom, Book& book) {
   const std::size_t n = bytes.size();
   if (i < n) map.start_line(i);
   while (i < n) {
-    const std::size_t eol = bytes.find_first_of("\r\n", i);
+    // The next CR or LF: memchr for LF, then for a CR before it (find_first_of("\r\n") was
+    // one memchr call per byte, 7 % of an ingest).
+    const char* const at = bytes.data() + i;
+    const auto* lf = static_cast<const char*>(std::memchr(at, '\n', n - i));
+    const std::size_t line = lf ? static_cast<std::size_t>(lf - at) : n - i;
+    const auto* cr = static_cast<const char*>(std::memchr(at, '\r', line));
+    const std::size_t eol = cr ? i + static_cast<std::size_t>(cr - at) : (lf ? i + line : std::string_view::npos);
     if (eol == std::string_view::npos) {
       book.text.append(bytes.substr(i));
       break;

@@ -180,6 +180,17 @@ TEST_CASE("txt: repeated BOMs never start the text", "[txt]") {
   CHECK(u16->offsets.at(0).source_offset == 4);
 }
 
+TEST_CASE("txt: CRLF, lone CR and LF line ends, mixed, with and without a BOM", "[txt]") {
+  for (const std::string bom : {"", "\xEF\xBB\xBF"}) {
+    const std::string raw = bom + "one\r\ntwo\rthree\n\r\nfour\r\r\nfive";
+    auto book = read_book_bytes("ends.txt", raw);
+    REQUIRE(book.ok());
+    CHECK(book->text == "one\ntwo\nthree\n\nfour\n\nfive");
+    check_maps_back_to_utf8(*book, raw);
+    CHECK(raw_offset(*book, book->text.find("five")) == raw.find("five"));
+  }
+}
+
 TEST_CASE("txt: UTF-32LE with BOM", "[txt]") {
   const std::u32string s = U"Ä\U0001F600 z\n";
   std::string bytes("\xFF\xFE\0\0", 4);
