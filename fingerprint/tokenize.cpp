@@ -15,7 +15,13 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <array>
+#include <bit>
+#include <cstring>
 #include <memory>
 #include <stdexcept>
 
@@ -198,6 +204,134 @@ struct FusedTable {
 };
 const FusedTable kFused;
 
+
+// Per-document bitmaps of the SSE2 classification pass, bit i for byte i: ASCII whitespace,
+// ASCII letters and digits, bytes that send a run off the ASCII path (non-ASCII, '@'); and the
+// text with ASCII letters lower-cased, so a run of letters and digits hashes straight from it.
+struct Classified {
+  std::vector<std::uint64_t> space, alnum, bail;
+  std::string lower;
+};
+
+void classify(const unsigned char* p, std::size_t n, Classified& c) {
+  const std::size_t words = n / 64 + 2;
+  c.space.assign(words, 0);
+  c.alnum.assign(words, 0);
+  c.bail.assign(words, 0);
+  c.lower.resize(n + 16);
+#if defined(__SSE2__)
+  const __m128i k_a = _mm_set1_epi8(static_cast<char>(-'a' - 128)), k_26 = _mm_set1_epi8(-128 + 26);
+  const __m128i k_0 = _mm_set1_epi8(static_cast<char>(-'0' - 128)), k_10 = _mm_set1_epi8(-128 + 10);
+  const __m128i k_9 = _mm_set1_epi8(static_cast<char>(-9 - 128)), k_5 = _mm_set1_epi8(-128 + 5);
+  const __m128i k_sp = _mm_set1_epi8(' '), k_at = _mm_set1_epi8('@'), k_20 = _mm_set1_epi8(0x20);
+  auto* out = reinterpret_cast<unsigned char*>(c.lower.data());
+  unsigned char tail[16];
+  for (std::size_t i = 0; i < n; i += 16) {
+    const unsigned char* src = p + i;
+    if (n - i < 16) {  // the last bytes, padded with spaces
+      std::memset(tail, ' ', sizeof tail);
+      std::memcpy(tail, src, n - i);
+      src = tail;
+    }
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src));
+    const __m128i letter = _mm_cmplt_epi8(_mm_add_epi8(_mm_or_si128(v, k_20), k_a), k_26);
+    const __m128i digit = _mm_cmplt_epi8(_mm_add_epi8(v, k_0), k_10);
+    const __m128i space = _mm_or_si128(_mm_cmpeq_epi8(v, k_sp), _mm_cmplt_epi8(_mm_add_epi8(v, k_9), k_5));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), _mm_or_si128(v, _mm_and_si128(letter, k_20)));
+    const auto shift = i % 64;
+    const auto w = i / 64;
+    c.space[w] |= std::uint64_t{static_cast<std::uint16_t>(_mm_movemask_epi8(space))} << shift;
+    c.alnum[w] |= std::uint64_t{static_cast<std::uint16_t>(_mm_movemask_epi8(_mm_or_si128(letter, digit)))} << shift;
+    c.bail[w] |= std::uint64_t{static_cast<std::uint16_t>(_mm_movemask_epi8(v) | _mm_movemask_epi8(_mm_cmpeq_epi8(v, k_at)))} << shift;
+  }
+#else  // the same, a byte at a time
+  auto* out = reinterpret_cast<unsigned char*>(c.lower.data());
+  for (std::size_t i = 0; i < n; ++i) {
+    const unsigned char b = p[i];
+    const std::uint64_t bit = std::uint64_t{1} << (i % 64);
+    const std::uint8_t k = kFused.cls[b];
+    out[i] = (k == kfLetter) ? static_cast<unsigned char>(b | 0x20) : b;
+    if (k == kfSpace) c.space[i / 64] |= bit;
+    if (k == kfLetter || k == kfDigit) c.alnum[i / 64] |= bit;
+    if (k == kfBail) c.bail[i / 64] |= bit;
+  }
+#endif
+  // Past the end: all space, so run searches stop at n.
+  if (n % 64) c.space[n / 64] |= ~0ull << (n % 64);
+  for (std::size_t w = (n + 63) / 64; w < words; ++w) c.space[w] = ~0ull;
+}
+
+// First position >= i whose bit is `want` (the bitmaps end in all-space words, so a search
+// for a space always ends).
+template <bool want>
+std::size_t next_bit(const std::vector<std::uint64_t>& bits, std::size_t i) {
+  std::size_t w = i / 64;
+  std::uint64_t x = (want ? bits[w] : ~bits[w]) & (~0ull << (i % 64));
+  while (x == 0) {
+    if (++w == bits.size()) return w * 64;
+    x = want ? bits[w] : ~bits[w];
+  }
+  return w * 64 + static_cast<std::size_t>(std::countr_zero(x));
+}
+
+// Any bit set in [a, b)?
+bool any_bit(const std::vector<std::uint64_t>& bits, std::size_t a, std::size_t b) {
+  for (std::size_t w = a / 64; w * 64 < b; ++w) {
+    std::uint64_t x = bits[w];
+    if (w == a / 64) x &= ~0ull << (a % 64);
+    if (w == (b - 1) / 64 && b % 64) x &= ~0ull >> (64 - b % 64);
+    if (x) return true;
+  }
+  return false;
+}
+
+// The ASCII word rules over one run [rs, re) known to hold no whitespace and no byte that
+// sends it off the ASCII path: words are maximal letter/digit/'_' stretches, extended over a
+// mid character between two letters or two digits, lower-cased with '_' and mid characters
+// dropped, then hashed.
+void ascii_run(const unsigned char* p, std::size_t rs, std::size_t re, std::vector<Token>& out,
+               std::string& scratch) {
+  const auto& cls = kFused.cls;
+  const auto chain = [](std::uint8_t c) { return c >= kfLetter && c <= kfUnder; };
+  char buf[256];
+  std::size_t i = rs;
+  while (i < re) {
+    std::uint8_t c = cls[p[i]];
+    if (!chain(c)) {
+      ++i;
+      continue;
+    }
+    const std::size_t start = i;
+    std::size_t len = 0;
+    bool long_word = false;
+    for (;;) {
+      for (; i < re && chain(c = cls[p[i]]); ++i) {
+        const char f = kBytes.fold[p[i]];
+        if (len < sizeof buf) buf[len] = f; else long_word = true;
+        len += f != 0;
+      }
+      if (i + 1 < re) {
+        const std::uint8_t m = cls[p[i]], prev = cls[p[i - 1]], next = cls[p[i + 1]];
+        if ((prev == kfLetter && (m == kfMidLetter || m == kfMidBoth) && next == kfLetter) ||
+            (prev == kfDigit && (m == kfMidNum || m == kfMidBoth) && next == kfDigit)) {
+          ++i;
+          continue;
+        }
+      }
+      break;
+    }
+    if (len == 0) continue;  // only '_'
+    if (long_word) {
+      scratch.clear();
+      normalize_ascii(std::string_view(reinterpret_cast<const char*>(p) + start, i - start), scratch);
+      out.push_back(Token{static_cast<std::uint32_t>(start), static_cast<std::uint32_t>(i),
+                          XXH3_64bits(scratch.data(), scratch.size())});
+    } else {
+      out.push_back(Token{static_cast<std::uint32_t>(start), static_cast<std::uint32_t>(i), XXH3_64bits(buf, len)});
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<Token> tokenize(std::string_view text) {
@@ -206,76 +340,41 @@ std::vector<Token> tokenize(std::string_view text) {
   // by it (detail/fast_words.hpp), any other run by ICU. Both give the same tokens: a test
   // compares them on every text of the shared corpus.
   //
-  // Pure-ASCII runs (most of most corpora) take one fused pass: segment, lower-case and hash
-  // each word as its bytes go by. A run turns out not to be pure ASCII (or to hold '@') only
-  // when that byte is reached; its tokens are then taken back and the run is done again by
-  // the general path.
+  // One SSE2 pass classifies every byte into bitmaps and lower-cases ASCII letters. Then,
+  // run by run: a run of ASCII letters and digits only (most runs of most corpora) is one word,
+  // hashed straight from the lower-cased copy; another pure-ASCII run goes through the ASCII
+  // word rules (ascii_run); a run with a non-ASCII byte or '@' goes to the general path.
   std::vector<Token> out;
   if (text.empty()) return out;
   out.reserve(text.size() / 6);
-  std::string scratch;
-  detail::FastWords fast;
+  thread_local Classified c;
+  thread_local std::string scratch;
+  thread_local detail::FastWords fast;
   const std::size_t n = text.size();
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  const auto& cls = kFused.cls;
-  const auto chain = [](std::uint8_t c) { return c >= kfLetter && c <= kfUnder; };
-  char buf[256];
+  classify(p, n, c);
+  const char* lower = c.lower.data();
   std::size_t i = 0;
-  while (i < n) {
-    while (i < n && cls[p[i]] == kfSpace) ++i;
-    if (i == n) break;
-    const std::size_t rs = i;
-    const std::size_t mark = out.size();
-    bool bail = false;
-    while (i < n) {
-      std::uint8_t c = cls[p[i]];
-      if (c == kfSpace) break;
-      if (c == kfBail) {
-        bail = true;
-        break;
-      }
-      if (!chain(c)) {
-        ++i;
+  for (;;) {
+    const std::size_t rs = next_bit<false>(c.space, i);
+    if (rs >= n) break;
+    const std::size_t re = std::min(next_bit<true>(c.space, rs), n);
+    i = re;
+    if (any_bit(c.bail, rs, re)) {
+      if (!fast.segment(text, rs, re)) {
+        icu_segment(text, rs, re, out, scratch);
         continue;
       }
-      const std::size_t start = i;
-      std::size_t len = 0;
-      bool long_word = false;
-      for (;;) {
-        for (; i < n && chain(c = cls[p[i]]); ++i) {
-          const char f = kBytes.fold[p[i]];
-          if (len < sizeof buf) buf[len] = f; else long_word = true;
-          len += f != 0;
-        }
-        if (i + 1 < n) {
-          const std::uint8_t m = cls[p[i]], prev = cls[p[i - 1]], next = cls[p[i + 1]];
-          if ((prev == kfLetter && (m == kfMidLetter || m == kfMidBoth) && next == kfLetter) ||
-              (prev == kfDigit && (m == kfMidNum || m == kfMidBoth) && next == kfDigit)) {
-            ++i;
-            continue;
-          }
-        }
-        break;
-      }
-      if (len == 0) continue;  // only '_'
-      if (long_word) {
-        scratch.clear();
-        normalize_ascii(text.substr(start, i - start), scratch);
-        out.push_back(Token{static_cast<std::uint32_t>(start), static_cast<std::uint32_t>(i),
-                            XXH3_64bits(scratch.data(), scratch.size())});
-      } else {
-        out.push_back(Token{static_cast<std::uint32_t>(start), static_cast<std::uint32_t>(i), XXH3_64bits(buf, len)});
-      }
-    }
-    if (!bail) continue;
-    out.resize(mark);
-    while (i < n && cls[p[i]] != kfSpace) ++i;
-    if (!fast.segment(text, rs, i)) {
-      icu_segment(text, rs, i, out, scratch);
+      for (const auto& w : fast.words()) push_token(out, scratch, text, w.first, w.second);
       continue;
     }
-    for (const auto& w : fast.words()) push_token(out, scratch, text, w.first, w.second);
+    if (next_bit<false>(c.alnum, rs) >= re) {  // letters and digits only: one word
+      out.push_back(Token{static_cast<std::uint32_t>(rs), static_cast<std::uint32_t>(re), XXH3_64bits(lower + rs, re - rs)});
+      continue;
+    }
+    ascii_run(p, rs, re, out, scratch);
   }
+  if (c.lower.capacity() > (std::size_t{64} << 20)) c = Classified{};  // not a whole book per thread
   return out;
 }
 
