@@ -7,6 +7,7 @@
 # `provaudit ingest` and `provaudit scan` (1 and all threads) with /usr/bin/time and prints MB/s
 # per core, peak RSS, index size and what the scan found.
 # Usage: bench/run_large_bench.sh BUILD_DIR [WORKS=1000] [WORDS=100000] [SHARD_MB=1000] [DIR]
+# PROV_BENCH_REUSE=1 reuses the works and shards already in DIR (to compare two builds).
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
 works=${2:-1000}
@@ -17,16 +18,23 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 bin="$build/provaudit"
 train=("$root"/fixtures/works/alice-excerpt.txt "$root"/fixtures/works/pride-excerpt.txt "$root"/fixtures/filler/moby-excerpt.txt)
 [ -d "$root/../shared/corpus/texts/en" ] && train=("$root"/../shared/corpus/texts/en/*.body.txt)
+py="$root/bench/markov.py"
+if [ "${PROV_BENCH_REUSE:-0}" = 1 ] && [ -d "$work/works" ] && [ -d "$work/shards" ]; then
+  # Reuse the corpus a previous run generated (the same seeds give the same files); drop
+  # only the index and runs, so two builds can be compared on identical inputs.
+  rm -rf "$work/idx" "$work"/run*
+  echo "reusing $(ls "$work/works" | wc -l) works and $(ls "$work/shards" | wc -l) shards in $work"
+else
 rm -rf "$work"; mkdir -p "$work/works" "$work/shards"
 echo "generating $works works of $words words..."
-py="$root/bench/markov.py"
 python3 "$py" works "$work/works" 0 2 "$works" "$words" "${train[@]}" &
 python3 "$py" works "$work/works" 1 2 "$works" "$words" "${train[@]}"
 wait
-works_mb=$(du -sm "$work/works" | cut -f1)
-echo "works: $(ls "$work/works" | wc -l) files, ${works_mb} MB"
 echo "generating ${shard_mb} MB of shards..."
 python3 "$py" shards "$work/shards" "$work/works" "$shard_mb" "${train[@]}"
+fi
+works_mb=$(du -sm "$work/works" | cut -f1)
+echo "works: $(ls "$work/works" | wc -l) files, ${works_mb} MB"
 measure() {  # label, command...
   local label=$1; shift
   /usr/bin/time -f "%e %M %U %S" -o "$work/time" "$@" >"$work/last.out" 2>"$work/last.err" || true
