@@ -468,9 +468,6 @@ struct Index::Impl {
     dbo.max_open_files = 512;
     dbo.keep_log_file_num = 2;
     dbo.allow_concurrent_memtable_write = false;  // required by the vector memtable
-    // A scan reads text blocks at random (verification): mapped files save a pread system
-    // call per block (5 % of a scan against 1,000 works).
-    dbo.allow_mmap_reads = ro;
     std::vector<rocksdb::ColumnFamilyDescriptor> descs;
     for (int i = 0; i < kCfCount; ++i) descs.emplace_back(kCfNames[i], cf_options(i));
     rocksdb::DB* raw = nullptr;
