@@ -42,6 +42,12 @@ Result<std::unique_ptr<NearDupTable>> NearDupTable::load(const index::Index& ind
   std::unique_ptr<NearDupTable> t(new NearDupTable(index));
   t->bands_ = params.lsh_bands;
   t->rows_ = params.lsh_rows;
+  {  // sized once: growth by doubling made the load's peak 1.5 times the table
+    std::uint64_t windows = 0;
+    for (const auto& w : *works) windows += fingerprint::sketch_windows(w.words).size();
+    t->windows_.reserve(windows);
+    t->entries_.reserve(windows * t->bands_);
+  }
   for (const std::uint32_t num : nums) {
     auto sk = index.sketches(num);
     if (!sk) return std::move(sk).error();

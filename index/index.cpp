@@ -415,9 +415,11 @@ struct Index::Impl {
     return o;
   }
 
-  Result<std::string> get(int cf, const std::string& key) const {
+  Result<std::string> get(int cf, const std::string& key, bool fill_cache = true) const {
     std::string v;
-    auto s = db->Get(rocksdb::ReadOptions(), cfs[static_cast<std::size_t>(cf)], key, &v);
+    rocksdb::ReadOptions ro;
+    ro.fill_cache = fill_cache;
+    auto s = db->Get(ro, cfs[static_cast<std::size_t>(cf)], key, &v);
     if (s.IsNotFound()) return make_error(Errc::kNotFound, "not found", dir.string());
     if (!s.ok()) return db_error(s, dir);
     return v;
@@ -876,7 +878,10 @@ Status Index::end_bulk() {
 }
 
 Result<std::vector<WindowSketch>> Index::sketches(std::uint32_t num) const {
-  auto v = impl_->get(kSketches, be32(num));
+  // Not through the block cache: a scan reads every work's sketches once at start and keeps
+  // what probes need in its own LRU (audit/detail/near_dup.hpp); cached blocks only made the
+  // scan's memory grow with the index (~0.5 bytes a word, up to the cache's 64 MB).
+  auto v = impl_->get(kSketches, be32(num), /*fill_cache=*/false);
   if (!v) return std::move(v).error();
   auto r = parse_sketches(num, *v);
   if (!r) return std::move(r).error().with_path(impl_->dir.string());
