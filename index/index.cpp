@@ -954,7 +954,18 @@ Status Index::load_postings() const {
     }
     // Buckets ascend, so hashes ascend overall. A bulk-written value is sorted already (work
     // numbers ascend with global positions); merged values are sorted runs, concatenated.
-    if (!std::is_sorted(group.begin(), group.end())) std::sort(group.begin(), group.end());
+    // A value written by several bulk flushes is that many sorted runs: merge them.
+    std::size_t run_end = std::is_sorted_until(group.begin(), group.end()) - group.begin();
+    for (int merges = 0; run_end < group.size(); ++merges) {
+      if (merges == 8) {  // many small runs (incremental ingests): one sort is cheaper
+        std::sort(group.begin(), group.end());
+        break;
+      }
+      const auto mid = group.begin() + static_cast<std::ptrdiff_t>(run_end);
+      const auto next = std::is_sorted_until(mid, group.end());
+      std::inplace_merge(group.begin(), mid, next);
+      run_end = static_cast<std::size_t>(next - group.begin());
+    }
     for (std::size_t i = 0; i < group.size(); ++i)
       if (i == 0 || group[i] != group[i - 1]) table->add(group[i].first, group[i].second);
   }

@@ -1,6 +1,7 @@
 // index/posting_table.cpp: building the in-memory posting table (layout in the header).
 #include <algorithm>
 #include <bit>
+#include <cstring>
 
 #include "index/detail/posting_table.hpp"
 
@@ -20,7 +21,7 @@ PostingTable::PostingTable(std::uint64_t threshold, std::uint64_t expected, std:
   check_shift_ = shift_ - check_bits_;
   check_mask_ = (std::uint64_t{1} << check_bits_) - 1;
   dir_.reserve(buckets_ + 1);
-  bytes_.reserve(expected * kEntry + 2);
+  bytes_.resize(expected * kEntry + 8);
   dir_.push_back(0);
 }
 
@@ -31,18 +32,18 @@ void PostingTable::add(std::uint64_t hash, std::uint32_t global_pos) {
     ++next_bucket_;
   }
   const std::uint64_t x = (((hash >> check_shift_) & check_mask_) << pos_bits_) | (global_pos & pos_mask_);
-  unsigned char e[8];
-  for (std::size_t i = 0; i < kEntry; ++i) e[i] = static_cast<unsigned char>(x >> (8 * i));
-  bytes_.insert(bytes_.end(), e, e + kEntry);
-  ++count_;
+  const std::size_t at = static_cast<std::size_t>(count_) * kEntry;
+  if (at + 8 > bytes_.size()) bytes_.resize(std::max(bytes_.size() * 2, at + 8));
+  std::memcpy(bytes_.data() + at, &x, 8);  // x86-64: little-endian; the 2 high bytes are 0 and
+  ++count_;                                 // the next entry overwrites them
 }
 
 void PostingTable::finish() {
   while (dir_.size() < buckets_ + 1) dir_.push_back(static_cast<std::uint32_t>(count_));
   // dir_[b] is where bucket b starts; dir_.back() is the end of the last bucket.
-  bytes_.push_back(0);  // padding: find() reads 8 bytes at the last entry
-  bytes_.push_back(0);
-  bytes_.shrink_to_fit();
+  bytes_.resize(static_cast<std::size_t>(count_) * kEntry + 2);  // padding: find() reads 8 bytes
+  // at the last entry. Shrink only when it saves much: it copies the whole table.
+  if (bytes_.capacity() - bytes_.size() > (std::size_t{1} << 20) + bytes_.size() / 16) bytes_.shrink_to_fit();
 }
 
 }  // namespace prov::index::detail
