@@ -242,14 +242,28 @@ struct Chain {
 
 // Are two words the same word after OCR damage or a spelling change? Levenshtein distance over
 // ASCII-lower-cased bytes, at most 1 for words of up to 4 bytes and 2 for longer ones, and
-// never for words shorter than 3 bytes ("of"/"on" are different words, not damage).
+// never for words shorter than 3 bytes ("of"/"on" are different words, not damage), except a
+// word of 1 or 2 bytes that is a word one byte longer less one letter ("te"/"the", "II"/"I").
 // Returns 2 for one edit in a word of 5+ bytes, 1 for other similar pairs, 0 otherwise.
 int similar_words(std::string_view a, std::string_view b) {
   const std::size_t la = a.size(), lb = b.size();
+  const auto low = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; };
+  if (std::min(la, lb) == 1 && std::max(la, lb) == 2) {  // "II"/"I", "aa"/"a", "b"/"be"
+    const std::string_view s = la == 1 ? a : b, l = la == 1 ? b : a;
+    return (low(s[0]) == low(l[0]) || low(s[0]) == low(l[1])) ? 1 : 0;
+  }
+  if (std::min(la, lb) == 2 && std::max(la, lb) == 3) {
+    // A three-letter word that lost a letter ("te"/"the", "nd"/"and", "hr"/"her"): OCR's
+    // most common damage to short words. Only as a substitution inside a passage (1), never
+    // an end, so "of"/"on"-like pairs of real words cannot stretch a passage by themselves.
+    const std::string_view s = la == 2 ? a : b, l = la == 2 ? b : a;
+    const bool sub = (low(s[0]) == low(l[0]) && (low(s[1]) == low(l[1]) || low(s[1]) == low(l[2]))) ||
+                     (low(s[0]) == low(l[1]) && low(s[1]) == low(l[2]));
+    return sub ? 1 : 0;
+  }
   if (std::min(la, lb) < 3 || std::max(la, lb) > 40) return 0;
   const std::size_t limit = std::max(la, lb) <= 4 ? 1 : 2;
   if ((la > lb ? la - lb : lb - la) > limit) return 0;
-  const auto low = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; };
   std::size_t prev[41], cur[41];
   for (std::size_t j = 0; j <= lb; ++j) prev[j] = j;
   for (std::size_t i = 1; i <= la; ++i) {
