@@ -962,9 +962,9 @@ Status Index::load_postings() const {
         break;
       }
       const auto mid = group.begin() + static_cast<std::ptrdiff_t>(run_end);
-      const auto next = std::is_sorted_until(mid, group.end());
-      std::inplace_merge(group.begin(), mid, next);
-      run_end = static_cast<std::size_t>(next - group.begin());
+      const auto stop = std::is_sorted_until(mid, group.end());
+      std::inplace_merge(group.begin(), mid, stop);
+      run_end = static_cast<std::size_t>(stop - group.begin());
     }
     for (std::size_t i = 0; i < group.size(); ++i)
       if (i == 0 || group[i] != group[i - 1]) table->add(group[i].first, group[i].second);

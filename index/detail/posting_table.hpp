@@ -38,8 +38,7 @@ class PostingTable {
     const std::uint64_t want = (hash >> check_shift_) & check_mask_;
     // Entries ascend by check within the bucket and checks are uniform: start where `want`
     // should be and walk to the first entry not below it (one or two steps on average).
-    std::uint32_t i = lo + static_cast<std::uint32_t>(
-                               (static_cast<unsigned __int128>(want) * (hi - lo)) >> check_bits_);
+    std::uint32_t i = lo + guess(want, hi - lo);
     if (check(i) >= want) {
       while (i > lo && check(i - 1) >= want) --i;
     } else {
@@ -62,8 +61,7 @@ class PostingTable {
     if (b + 1 < dir_.size()) {
       const std::uint32_t lo = dir_[b], hi = dir_[b + 1];
       const std::uint64_t want = (hash >> check_shift_) & check_mask_;
-      const std::uint32_t i = lo + static_cast<std::uint32_t>(
-                                       (static_cast<unsigned __int128>(want) * (hi - lo)) >> check_bits_);
+      const std::uint32_t i = lo + guess(want, hi - lo);
       __builtin_prefetch(bytes_.data() + std::size_t{i} * kEntry);  // where find() starts
     }
   }
@@ -80,6 +78,12 @@ class PostingTable {
     return x & kMask48;                                             // 2 bytes of tail padding
   }
   std::uint64_t check(std::uint32_t i) const { return entry(i) >> pos_bits_; }
+  // Where a check should lie among n entries of uniform checks: n * want / 2^check_bits, from
+  // the top 16 bits of `want` when it has more (the product stays below 2^48). Below n.
+  std::uint32_t guess(std::uint64_t want, std::uint32_t n) const {
+    if (check_bits_ <= 16) return static_cast<std::uint32_t>((want * n) >> check_bits_);
+    return static_cast<std::uint32_t>(((want >> (check_bits_ - 16)) * n) >> 16);
+  }
 
   unsigned shift_ = 63;
   unsigned pos_bits_ = 32;

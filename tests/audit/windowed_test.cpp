@@ -147,7 +147,7 @@ TEST_CASE("OCR damage to short words at a passage's ends keeps them inside it", 
   passage.replace(toks[a + 1].start - toks[a].start, 3, "te");
   const std::string doc = filler + passage + ". " + filler;
   auto cache = audit::make_work_cache(ix, 16u << 20);
-  ix.load_postings();
+  REQUIRE(ix.load_postings().ok());
   auto found = audit::match_document(ix, doc, audit::MatchParams{}, *cache);
   REQUIRE(found.ok());
   REQUIRE(found->size() == 1);
