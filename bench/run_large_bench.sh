@@ -54,5 +54,15 @@ s = json.load(open(sys.argv[1])); wall, user, sysc, t = map(float, sys.argv[2:])
 mb = sum(x["text_bytes"] for x in s["shards"]) / 1e6
 print(f"  {mb:.0f} MB of text: {mb/wall:.1f} MB/s, {mb/wall/t:.1f} MB/s per thread (wall), {mb/(user+sysc):.1f} MB/s per cpu-second; "
       f"{s['totals']['passages']} passages in {s['totals']['documents_matched']} documents from {s['totals']['works_matched']} works")
+# markov.py plants a passage in every document whose id is a multiple of 10 and nowhere else.
+docs = {"planted": set(), "other": set()}
+other_passages = 0
+for line in open(sys.argv[1].replace("summary.json", "matches.jsonl")):
+    m = json.loads(line)
+    planted = int(m["doc_id"]) % 10 == 0
+    docs["planted" if planted else "other"].add((m["shard"], m["doc_id"]))
+    other_passages += (not planted) and m["kind"] == "passage"
+print(f"  planted documents with a finding: {len(docs['planted'])}; findings in unplanted documents: "
+      f"{len(docs['other'])} documents, {other_passages} passages (false attributions)")
 PY
 done
