@@ -285,6 +285,33 @@ bool any_bit(const std::vector<std::uint64_t>& bits, std::size_t a, std::size_t 
   return false;
 }
 
+// Where ICU's segment holding the run that starts at rs begins. Almost always rs: ICU breaks at
+// ASCII whitespace. But a run that starts with an Extend, Format or ZWJ character attaches it
+// to the whitespace before it (WB4), and spaces stick together (WB3d), so in " \u200D\u2139"
+// ICU's word starts at the space (found by fuzzing tokenize() against tokenize_icu()). Tabs
+// take one character; CR, LF, VT and FF end segments (WB3a/b) and attach nothing.
+std::size_t attached_start(std::string_view text, std::size_t rs) {
+  if (rs == 0 || (text[rs - 1] != ' ' && text[rs - 1] != '\t')) return rs;
+  // The run's first code point (valid UTF-8 is tokenize()'s precondition; a bad lead byte
+  // gives a value of no class here).
+  const auto* u = reinterpret_cast<const unsigned char*>(text.data()) + rs;
+  const std::size_t left = text.size() - rs;
+  UChar32 c = u[0];
+  if (u[0] >= 0xF0 && left >= 4) {
+    c = static_cast<UChar32>(((u[0] & 0x07u) << 18) | ((u[1] & 0x3Fu) << 12) | ((u[2] & 0x3Fu) << 6) | (u[3] & 0x3Fu));
+  } else if (u[0] >= 0xE0 && left >= 3) {
+    c = static_cast<UChar32>(((u[0] & 0x0Fu) << 12) | ((u[1] & 0x3Fu) << 6) | (u[2] & 0x3Fu));
+  } else if (u[0] >= 0xC0 && left >= 2) {
+    c = static_cast<UChar32>(((u[0] & 0x1Fu) << 6) | (u[1] & 0x3Fu));
+  }
+  const auto wb = u_getIntPropertyValue(c, UCHAR_WORD_BREAK);
+  if (wb != U_WB_EXTEND && wb != U_WB_FORMAT && wb != U_WB_ZWJ) return rs;
+  std::size_t s0 = rs - 1;
+  if (text[s0] == ' ')
+    while (s0 > 0 && text[s0 - 1] == ' ') --s0;
+  return s0;
+}
+
 // The ASCII word rules over one run [rs, re) known to hold no whitespace and no byte that
 // sends it off the ASCII path: words are maximal letter/digit/'_' stretches, extended over a
 // mid character between two letters or two digits, lower-cased with '_' and mid characters
@@ -361,6 +388,10 @@ std::vector<Token> tokenize(std::string_view text) {
     const std::size_t re = std::min(next_bit<true>(c.space, rs), n);
     i = re;
     if (any_bit(c.bail, rs, re)) {
+      if (const std::size_t s0 = attached_start(text, rs); s0 != rs) {
+        icu_segment(text, s0, re, out, scratch);
+        continue;
+      }
       if (!fast.segment(text, rs, re)) {
         icu_segment(text, rs, re, out, scratch);
         continue;

@@ -191,3 +191,17 @@ TEST_CASE("the fast segmenter agrees with ICU on random mixes of tricky characte
     require_same_tokens(s, "random");
   }
 }
+
+TEST_CASE("a run that starts with ZWJ or Extend joins the whitespace before it, as in ICU", "[fingerprint]") {
+  // Found by fuzzing tokenize() against tokenize_icu(): ICU attaches a ZWJ, Extend or Format
+  // character to the space or tab before it (WB4, spaces staying together by WB3d), so the
+  // word "\u2139" (INFORMATION SOURCE, a letter) after " \u200D" starts at the space.
+  for (const std::string& s : {std::string(" \xE2\x80\x8D\xE2\x84\xB9"), std::string("ab   \xE2\x80\x8D\xE2\x84\xB9 x"),
+                              std::string("a\t\xE2\x80\x8D\xE2\x84\xB9"), std::string("a\n\xE2\x80\x8D\xE2\x84\xB9"),
+                              std::string("\t \xCC\x81x y"), std::string("x \xC2\xAD" "abc")}) {
+    require_same_tokens(s, "attached");
+  }
+  const auto t = fingerprint::tokenize("ab   \xE2\x80\x8D\xE2\x84\xB9 x");
+  REQUIRE(t.size() == 3);
+  CHECK(t[1].start == 2);
+}

@@ -16,6 +16,7 @@ for bin in "$build"/tests/fuzz/fuzz_*; do
   shared="$root/../shared/corpus"
   case "${name#fuzz_}" in
     txt) seed_dirs=("$root/fixtures/works") ;;
+    tokenize) seed_dirs=("$root/fixtures/works" "$root/fixtures/filler") ;;
     epub) seed_dirs=("$shared/ebooks/epub/epubcheck") ;;
     pdf) seed_dirs=("$shared/ebooks/pdf") ;;
     mobi) seed_dirs=("$shared/ebooks/mobi") ;;

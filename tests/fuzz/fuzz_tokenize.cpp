@@ -1,0 +1,21 @@
+// tests/fuzz/fuzz_tokenize.cpp: libFuzzer entry for the tokenizer, differential: for any valid
+// UTF-8, tokenize() (SSE2 bitmaps, the ASCII word rules, the table-driven segmenter) must give
+// exactly the tokens of tokenize_icu() (ICU's word break iterator alone): same byte ranges,
+// same hashes.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "common/utf8.hpp"
+#include "fingerprint/fingerprint.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  if (!prov::is_valid_utf8(text)) return 0;
+  const auto fast = prov::fingerprint::tokenize(text);
+  const auto icu = prov::fingerprint::tokenize_icu(text);
+  if (fast.size() != icu.size()) __builtin_trap();
+  for (std::size_t i = 0; i < fast.size(); ++i)
+    if (fast[i].start != icu[i].start || fast[i].end != icu[i].end || fast[i].hash != icu[i].hash) __builtin_trap();
+  return 0;
+}
