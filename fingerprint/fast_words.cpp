@@ -20,7 +20,6 @@ namespace {
 
 using Cls = WordClass;
 
-
 struct Tables {
   std::array<std::uint8_t, 0x800> low{};   // U+0000..U+07FF
   std::array<std::uint8_t, 0x70> punct{};  // U+2000..U+206F

@@ -59,6 +59,8 @@ std::vector<std::uint64_t> shingle_hashes(const std::vector<Token>& tokens, std:
 
 // The sampled shingles of a token sequence, in position order.
 std::vector<Sample> sample(const std::vector<Token>& tokens, const Params& params);
+// The same from the sequence's shingle_hashes() (for callers that need every hash anyway).
+std::vector<Sample> sample(const std::vector<std::uint64_t>& shingle_hashes, const Params& params);
 
 inline bool is_sampled(std::uint64_t shingle_hash, const Params& p) {
   return shingle_hash < p.threshold();

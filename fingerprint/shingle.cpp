@@ -37,19 +37,17 @@ std::vector<std::uint64_t> shingle_hashes(const std::vector<Token>& tokens, std:
   return out;
 }
 
-std::vector<Sample> sample(const std::vector<Token>& tokens, const Params& params) {
+std::vector<Sample> sample(const std::vector<std::uint64_t>& shingle_hashes, const Params& params) {
   std::vector<Sample> out;
-  const std::uint32_t k = params.k;
-  if (k == 0 || tokens.size() < k) return out;
-  const std::size_t n = tokens.size() - k + 1;
-  out.reserve(n / std::max<std::uint32_t>(1, params.sample_rate) + 8);
+  out.reserve(shingle_hashes.size() / std::max<std::uint32_t>(1, params.sample_rate) + 8);
   const std::uint64_t threshold = params.threshold();
-  std::vector<std::uint64_t> buf(k);
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::uint64_t h = hash_window(tokens, i, k, buf.data());
-    if (h < threshold) out.push_back(Sample{h, static_cast<std::uint32_t>(i)});
-  }
+  for (std::size_t i = 0; i < shingle_hashes.size(); ++i)
+    if (shingle_hashes[i] < threshold) out.push_back(Sample{shingle_hashes[i], static_cast<std::uint32_t>(i)});
   return out;
+}
+
+std::vector<Sample> sample(const std::vector<Token>& tokens, const Params& params) {
+  return sample(shingle_hashes(tokens, params.k), params);
 }
 
 }  // namespace prov::fingerprint

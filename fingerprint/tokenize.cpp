@@ -105,15 +105,10 @@ void push_token(std::vector<Token>& out, std::string& scratch, std::string_view 
                       XXH3_64bits(scratch.data(), scratch.size())});
 }
 
-// Byte classes for the run splitter: 1 ASCII whitespace, 2 a byte that sends a run off the
-// pure-ASCII path (non-ASCII or '@'), 0 anything else.
+// ASCII letters and digits lower-cased; 0 for every other byte (the ASCII normalisation).
 struct ByteTables {
-  std::array<std::uint8_t, 256> kind{};
-  std::array<char, 256> fold{};  // ASCII letters and digits lower-cased; 0 for the rest
+  std::array<char, 256> fold{};
   ByteTables() {
-    for (const unsigned char c : {' ', '\n', '\t', '\r', '\f', '\v'}) kind[c] = 1;
-    for (int c = 0x80; c < 256; ++c) kind[static_cast<std::size_t>(c)] = 2;
-    kind['@'] = 2;
     for (int c = '0'; c <= '9'; ++c) fold[static_cast<std::size_t>(c)] = static_cast<char>(c);
     for (int c = 'a'; c <= 'z'; ++c) fold[static_cast<std::size_t>(c)] = static_cast<char>(c);
     for (int c = 'A'; c <= 'Z'; ++c) fold[static_cast<std::size_t>(c)] = static_cast<char>(c + 32);
@@ -188,8 +183,7 @@ struct FusedTable {
     const std::uint8_t* low = detail::ascii_word_classes();
     for (int c = 0; c < 256; ++c) {
       const auto u = static_cast<std::size_t>(c);
-      if (kBytes.kind[u] == 1) { cls[u] = kfSpace; continue; }
-      if (kBytes.kind[u] == 2) { cls[u] = kfBail; continue; }
+      if (c >= 0x80 || c == '@') { cls[u] = kfBail; continue; }
       switch (low[u]) {
         case detail::kLetter: cls[u] = kfLetter; break;
         case detail::kNumeric: cls[u] = kfDigit; break;
@@ -200,10 +194,10 @@ struct FusedTable {
         default: cls[u] = kfOther; break;
       }
     }
+    for (const unsigned char c : {' ', '\n', '\t', '\r', '\f', '\v'}) cls[c] = kfSpace;
   }
 };
 const FusedTable kFused;
-
 
 // Per-document bitmaps of the SSE2 classification pass, bit i for byte i: ASCII whitespace,
 // ASCII letters and digits, bytes that send a run off the ASCII path (non-ASCII, '@'); and the

@@ -722,15 +722,9 @@ Result<AddOutcome> Index::add_book(const ingest::Book& book) {
     return make_error(Errc::kLimit, "extracted text exceeds 4 GiB", book.path);
 
   const auto tokens = fingerprint::tokenize(book.text);
-  // Every shingle hash once: the sample is the hashes below the threshold (exactly
-  // fingerprint::sample()), and the sketches take them all.
+  // Every shingle hash once: the sample and the sketches both take them.
   const auto hashes = fingerprint::shingle_hashes(tokens, impl_->params.k);
-  std::vector<fingerprint::Sample> samples;
-  samples.reserve(hashes.size() / std::max<std::uint32_t>(1, impl_->params.sample_rate) + 8);
-  const std::uint64_t threshold = impl_->params.threshold();
-  for (std::size_t i = 0; i < hashes.size(); ++i)
-    if (hashes[i] < threshold)
-      samples.push_back(fingerprint::Sample{hashes[i], static_cast<std::uint32_t>(i)});
+  const auto samples = fingerprint::sample(hashes, impl_->params);
 
   WorkRecord r;
   r.num = impl_->next_work;

@@ -84,7 +84,6 @@ struct Posting {
 struct PostingLists {
   std::vector<std::uint32_t> offsets;
   std::vector<Posting> postings;
-  std::size_t size() const { return offsets.empty() ? 0 : offsets.size() - 1; }
   const Posting* begin(std::size_t i) const { return postings.data() + offsets[i]; }
   const Posting* end(std::size_t i) const { return postings.data() + offsets[i + 1]; }
   std::size_t count(std::size_t i) const { return offsets[i + 1] - offsets[i]; }

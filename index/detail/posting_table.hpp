@@ -67,7 +67,6 @@ class PostingTable {
   }
   std::uint64_t size() const { return count_; }
   std::uint64_t memory_bytes() const { return bytes_.capacity() + dir_.capacity() * 4; }
-  unsigned check_bits() const { return check_bits_; }
 
  private:
   static constexpr std::size_t kEntry = 6;
