@@ -11,6 +11,8 @@
 
 #include <algorithm>
 
+#include "common/prefetch.hpp"
+
 namespace prov::audit::detail {
 namespace {
 
@@ -125,7 +127,7 @@ Result<std::vector<NearDupTable::Candidate>> NearDupTable::probe(const fingerpri
   std::uint64_t keys[fingerprint::kSketchBins];
   for (std::uint32_t b = 0; b < bands_; ++b) {  // all slots first: their cache misses overlap
     keys[b] = std::uint64_t{band_key(s, b)} << 32;
-    __builtin_prefetch(&dir_[keys[b] >> (64 - dir_bits_)]);
+    prefetch(&dir_[keys[b] >> (64 - dir_bits_)]);
   }
   for (std::uint32_t b = 0; b < bands_; ++b) {
     const std::uint64_t slot = keys[b] >> (64 - dir_bits_);

@@ -19,6 +19,8 @@
 #include <cstring>
 #include <vector>
 
+#include "common/prefetch.hpp"
+
 namespace prov::index::detail {
 
 class PostingTable {
@@ -52,7 +54,7 @@ class PostingTable {
   }
   void prefetch(std::uint64_t hash) const {
     const std::uint64_t b = hash >> shift_;
-    if (b + 1 < dir_.size()) __builtin_prefetch(&dir_[b]);
+    if (b + 1 < dir_.size()) prov::prefetch(&dir_[b]);
   }
   // The second stage of a lookup pipeline: the bucket's entries (its directory slot should
   // have been prefetched a few lookups earlier).
@@ -62,7 +64,7 @@ class PostingTable {
       const std::uint32_t lo = dir_[b], hi = dir_[b + 1];
       const std::uint64_t want = (hash >> check_shift_) & check_mask_;
       const std::uint32_t i = lo + guess(want, hi - lo);
-      __builtin_prefetch(bytes_.data() + std::size_t{i} * kEntry);  // where find() starts
+      prov::prefetch(bytes_.data() + std::size_t{i} * kEntry);  // where find() starts
     }
   }
   std::uint64_t size() const { return count_; }
