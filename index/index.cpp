@@ -393,8 +393,8 @@ struct Index::Impl {
     rocksdb::BlockBasedTableOptions t;
     t.block_cache = rocksdb::NewLRUCache(cf == kPostings ? (256u << 20) : (64u << 20));
     if (cf == kPostings || cf == kIds) t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-    // Texts: one ~3 KB text block per table block (RocksDB's default 4 KiB), so verification
-    // decompresses only the block it reads.
+    // Texts: a few ~750-byte text blocks per table block (RocksDB's default 4 KiB), so
+    // verification decompresses little more than the block it reads.
     // Block checksums: XXH3 instead of CRC32C, which Debian's librocksdb computes without the
     // SSE 4.2 instruction (Slow_CRC32 was 3 % of an ingest). Each file records its own type.
     t.checksum = rocksdb::kXXH3;
@@ -649,7 +649,8 @@ Result<TextBlockMap> Index::text_blocks(std::uint32_t num) const {
 }
 
 Result<std::string> Index::text_block(std::uint32_t num, std::uint32_t block) const {
-  return impl_->get(kTexts, block_key(num, block));
+  // Not through RocksDB's block cache: the scan keeps its own cache of tokenized blocks.
+  return impl_->get(kTexts, block_key(num, block), /*fill_cache=*/false);
 }
 
 Result<std::string> Index::text(std::uint32_t num) const {

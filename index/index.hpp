@@ -31,7 +31,7 @@ inline constexpr std::uint32_t kFormatVersion = 4;
 
 // Tokens per text block (the first block boundary at or after every multiple of this that
 // starts a whitespace-free run).
-inline constexpr std::uint32_t kTextBlockTokens = 512;
+inline constexpr std::uint32_t kTextBlockTokens = 128;
 
 // A work as stored. `num` is the index-internal number postings refer to; everything a user
 // sees is keyed by work_id (the SHA-256 of the source bytes), which is stable across indexes.

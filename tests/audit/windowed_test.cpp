@@ -156,3 +156,60 @@ TEST_CASE("OCR damage to short words at a passage's ends keeps them inside it", 
   CHECK(found->at(0).work_start == toks[a].start);
   CHECK(found->at(0).work_end == toks[a + 59].end);
 }
+
+TEST_CASE("a passage with one sampled shingle is found inside a block and across a block edge", "[audit]") {
+  // A single seed is first extended over its own text block alone (read without entering the
+  // cache); only an extension that reaches the block's edge, or is long enough, goes on to the
+  // full path. Both outcomes must give the passage the full path gives.
+  test::TempDir dir("lone-seed");
+  const auto root = test::source_dir() / "fixtures";
+  {
+    auto w = index::Index::open_for_write(dir / "idx", fingerprint::Params{});
+    REQUIRE(w.ok());
+    REQUIRE(index::ingest_paths(**w, {(root / "works" / "pride-excerpt.txt").string()}).ok());
+  }
+  auto r = index::Index::open_read_only(dir / "idx");
+  REQUIRE(r.ok());
+  const auto& ix = **r;
+  REQUIRE(ix.load_postings().ok());
+  const auto work = (*ix.works()).at(0);
+  const std::string text = *ix.text(work.num);
+  const auto toks = fingerprint::tokenize(text);
+  const auto shingles = fingerprint::shingle_hashes(toks, ix.params().k);
+  const auto m = *ix.text_blocks(work.num);
+  REQUIRE(m.blocks.size() >= 3);
+  const auto block_end = [&](std::size_t pos) {  // first token of the block after pos's
+    for (const auto& b : m.blocks)
+      if (b.first_token > pos) return static_cast<std::size_t>(b.first_token);
+    return toks.size();
+  };
+  constexpr std::size_t kLen = 30;
+  const std::string filler = "Zephyr quartz oblong vivid jumps over seventeen lazy marmosets today. ";
+  int inside = 0, across = 0;
+  for (std::size_t a = 0; a + kLen < toks.size() && (inside < 3 || across < 3); ++a) {
+    // Shingles wholly inside the passage: exactly one sampled.
+    std::size_t sampled = 0, seed = 0;
+    for (std::size_t i = a; i + ix.params().k <= a + kLen; ++i)
+      if (fingerprint::is_sampled(shingles[i], ix.params())) {
+        ++sampled;
+        seed = i;
+      }
+    if (sampled != 1) continue;
+    const bool crosses = block_end(a) < a + kLen;
+    if (crosses ? across >= 3 : inside >= 3) continue;
+    (crosses ? across : inside)++;
+    INFO("passage at token " << a << (crosses ? " across a block edge" : " inside a block") << ", seed at " << seed);
+    const std::string passage = text.substr(toks[a].start, toks[a + kLen - 1].end - toks[a].start);
+    const std::string doc = filler + passage + ". " + filler;
+    auto cache = audit::make_work_cache(ix, 16u << 20);
+    auto found = audit::match_document(ix, doc, audit::MatchParams{}, *cache);
+    REQUIRE(found.ok());
+    REQUIRE(found->size() == 1);
+    CHECK(found->at(0).doc_start == filler.size());
+    CHECK(found->at(0).doc_end == filler.size() + passage.size());
+    CHECK(found->at(0).work_start == toks[a].start);
+    CHECK(found->at(0).work_end == toks[a + kLen - 1].end);
+  }
+  CHECK(inside == 3);
+  CHECK(across == 3);
+}
