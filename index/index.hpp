@@ -152,13 +152,14 @@ class Index {
   // replaces the record's (an ISBN is put first in isbns). kNotFound for an unknown work.
   Status set_work_meta(std::string_view work_id, const WorkMeta& meta);
   // Bulk mode (ingest_paths uses it; writers only): between begin_bulk() and end_bulk(),
-  // add_book() keeps the new works' postings in memory (16 bytes a posting) instead of writing
-  // them to RocksDB one merge at a time; end_bulk() sorts them and adds them as one SST file
-  // (and so does add_book() whenever max_pending postings are waiting, to bound memory).
+  // add_book() keeps the new works' postings in memory (16 bytes a posting, and as much again
+  // while they are sorted) instead of writing them to RocksDB one merge at a time; end_bulk()
+  // sorts them and adds them as one SST file (and so does add_book() whenever max_pending
+  // postings are waiting, to bound memory: 256 MB at the default).
   // Until then a marker in the index names the first work whose postings are not stored: a
   // read-only open of such an index (an ingest that died) fails, and the next open_for_write
   // recomputes those postings from the stored texts.
-  Status begin_bulk(std::size_t max_pending = std::size_t{16} << 20);
+  Status begin_bulk(std::size_t max_pending = std::size_t{8} << 20);
   Status end_bulk();
 
   // All works, sorted by work_id.
