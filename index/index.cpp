@@ -645,7 +645,9 @@ Result<WorkRecord> Index::work(std::uint32_t num) const {
 }
 
 Result<TextBlockMap> Index::text_blocks(std::uint32_t num) const {
-  auto v = impl_->get(kTexts, be32(num));
+  // Not through the block cache either: a scan keeps every map it reads (audit/match.cpp), and
+  // cached table blocks of maps made its memory grow by ~0.1 byte per indexed word.
+  auto v = impl_->get(kTexts, be32(num), /*fill_cache=*/false);
   if (!v) return std::move(v).error();
   auto m = parse_text_map(num, *v);
   if (!m) return std::move(m).error().with_path(impl_->dir.string());
