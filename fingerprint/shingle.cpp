@@ -15,10 +15,12 @@
 namespace prov::fingerprint {
 namespace {
 
-std::uint64_t hash_window(const std::vector<Token>& tokens, std::size_t i, std::uint32_t k,
-                          std::uint64_t* buf) {
-  for (std::uint32_t j = 0; j < k; ++j) buf[j] = tokens[i + j].hash;  // x86-64: little-endian
-  return XXH3_64bits(buf, sizeof(std::uint64_t) * k);
+// The token hashes side by side (x86-64: little-endian, as the format wants), so each
+// shingle's bytes are hashed in place instead of being copied out k hashes at a time.
+template <std::uint32_t K>
+void hash_all(const std::uint64_t* h, std::uint64_t* out, std::size_t n, std::uint32_t k) {
+  const std::size_t bytes = sizeof(std::uint64_t) * (K ? K : k);  // a constant when K > 0
+  for (std::size_t i = 0; i < n; ++i) out[i] = XXH3_64bits(h + i, bytes);
 }
 
 }  // namespace
@@ -32,8 +34,15 @@ std::vector<std::uint64_t> shingle_hashes(const std::vector<Token>& tokens, std:
   std::vector<std::uint64_t> out;
   if (k == 0 || tokens.size() < k) return out;
   out.resize(tokens.size() - k + 1);
-  std::vector<std::uint64_t> buf(k);
-  for (std::size_t i = 0; i < out.size(); ++i) out[i] = hash_window(tokens, i, k, buf.data());
+  thread_local std::vector<std::uint64_t> h;
+  h.resize(tokens.size());
+  for (std::size_t i = 0; i < tokens.size(); ++i) h[i] = tokens[i].hash;
+  if (k == 5) {
+    hash_all<5>(h.data(), out.data(), out.size(), k);  // the default: XXH3's 40-byte path inlined
+  } else {
+    hash_all<0>(h.data(), out.data(), out.size(), k);
+  }
+  if (h.capacity() > (std::size_t{16} << 20)) std::vector<std::uint64_t>().swap(h);  // not a book per thread
   return out;
 }
 
