@@ -209,14 +209,48 @@ void merge_postings(Batch& b, rocksdb::ColumnFamilyHandle* cf, unsigned shift, s
 // Concatenates posting lists. Associative, so RocksDB may combine operands in any grouping.
 class ConcatOperator final : public rocksdb::AssociativeMergeOperator {
  public:
+  // The two lists of 16-byte postings together. Each is normally sorted by (hash, work,
+  // position) (a bulk flush writes it so), and then so is the result: merged, not appended,
+  // so that a compacted bucket is one sorted run and a scan's load_postings() has nothing to
+  // merge (it merged up to eight runs a bucket at every scan start). Lists out of order (an
+  // older index) are appended; readers never depend on the order.
   bool Merge(const rocksdb::Slice&, const rocksdb::Slice* existing, const rocksdb::Slice& value,
              std::string* new_value, rocksdb::Logger*) const override {
     new_value->clear();
-    if (existing) new_value->assign(existing->data(), existing->size());
-    new_value->append(value.data(), value.size());
+    if (!existing || existing->size() % 16 || value.size() % 16 || !sorted(*existing) || !sorted(value)) {
+      if (existing) new_value->assign(existing->data(), existing->size());
+      new_value->append(value.data(), value.size());
+      return true;
+    }
+    new_value->resize(existing->size() + value.size());
+    const char *a = existing->data(), *ae = a + existing->size(), *b = value.data(), *be = b + value.size();
+    char* out = new_value->data();
+    while (a < ae && b < be) {
+      const char*& next = less(b, a) ? b : a;
+      std::memcpy(out, next, 16);
+      out += 16;
+      next += 16;
+    }
+    std::memcpy(out, a, static_cast<std::size_t>(ae - a));
+    out += ae - a;
+    std::memcpy(out, b, static_cast<std::size_t>(be - b));
     return true;
   }
   const char* Name() const override { return "provaudit.concat.v1"; }
+
+ private:
+  static bool less(const char* x, const char* y) {  // (u64 LE hash, u32 LE work, u32 LE position)
+    const std::uint64_t hx = get_le64(x), hy = get_le64(y);
+    if (hx != hy) return hx < hy;
+    const std::uint32_t nx = get_le32(x + 8), ny = get_le32(y + 8);
+    if (nx != ny) return nx < ny;
+    return get_le32(x + 12) < get_le32(y + 12);
+  }
+  static bool sorted(const rocksdb::Slice& v) {
+    for (std::size_t off = 16; off < v.size(); off += 16)
+      if (less(v.data() + off, v.data() + off - 16)) return false;
+    return true;
+  }
 };
 
 std::string params_json(const fingerprint::Params& p) {
@@ -979,8 +1013,9 @@ Status Index::load_postings() const {
                          static_cast<std::uint32_t>(base_of[num] + get_le32(v.data() + off + 12)));
     }
     // Buckets ascend, so hashes ascend overall. A bulk-written value is sorted already (work
-    // numbers ascend with global positions); merged values are sorted runs, concatenated.
-    // A value written by several bulk flushes is that many sorted runs: merge them.
+    // numbers ascend with global positions), and so is one that compaction folded (the merge
+    // operator merges sorted lists). Operands not yet folded, or lists from older indexes, are
+    // sorted runs one after another: merge them.
     std::size_t run_end = std::is_sorted_until(group.begin(), group.end()) - group.begin();
     for (int merges = 0; run_end < group.size(); ++merges) {
       if (merges == 8) {  // many small runs (incremental ingests): one sort is cheaper
