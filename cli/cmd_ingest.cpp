@@ -69,6 +69,8 @@ int run_ingest(const IngestArgs& a) {
   if (rep->added + rep->reextracted > 0) {
     if (auto s = (*idx)->compact(); !s) return fail(s.error());
   }
+  // The scan-time table, ready to read (a no-op when the stored one is current).
+  if (auto s = (*idx)->save_posting_table(); !s) return fail(s.error());
   print_errors(rep->errors);
   if (auto s = write_file_atomic(std::filesystem::path(a.index) / "errors.jsonl",
                                  reports::errors_jsonl(rep->errors));

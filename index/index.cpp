@@ -384,6 +384,25 @@ const char* outcome_name(AddOutcome o) {
   return "?";
 }
 
+namespace {
+
+// The live works in number order and where each one's positions start in the table's global
+// position space (see detail/posting_table.hpp), and the tag that names this layout: a saved
+// table (save_posting_table) is used only while the index holds exactly these works.
+struct TableLayout {
+  std::vector<std::uint32_t> nums;
+  std::vector<std::uint64_t> bases;
+  std::vector<std::uint64_t> base_of;  // by work number; kDeadBase for replaced numbers
+  std::uint64_t words = 0;
+  std::string tag;
+};
+constexpr std::uint64_t kDeadBase = ~0ull;
+constexpr std::size_t kTableChunk = std::size_t{8} << 20;  // bytes a key of the saved table
+const std::string kTableMeta = "posting_table/meta";       // keys in the default family
+const std::string kTableChunkPrefix = "posting_table/chunk/";
+
+}  // namespace
+
 struct Index::Impl {
   std::filesystem::path dir;
   fingerprint::Params params;
@@ -396,6 +415,9 @@ struct Index::Impl {
   std::unordered_set<std::uint32_t> live;
   // Scan-time table (load_postings): global positions map back through nums/bases.
   std::unique_ptr<detail::PostingTable> table;
+  bool table_saved = false;  // read from the saved copy
+  Result<std::unique_ptr<detail::PostingTable>> build_table(const TableLayout& layout) const;
+  std::unique_ptr<detail::PostingTable> saved_table(const TableLayout& layout) const;
   std::vector<std::uint32_t> table_nums;   // live work numbers, ascending
   std::vector<std::uint64_t> table_bases;  // first global position of each
   // Bulk mode (begin_bulk/end_bulk): postings of added works wait in `pending`.
@@ -970,38 +992,42 @@ Result<std::vector<WindowSketch>> Index::all_sketches() const {
   return out;
 }
 
-Status Index::load_postings() const {
-  std::vector<std::uint32_t> nums;
-  std::vector<std::uint64_t> bases;
-  std::vector<std::uint64_t> base_of;  // by work number; kDead for replaced numbers
-  constexpr std::uint64_t kDead = ~0ull;
-  std::uint64_t next = 0;
-  {
-    std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->cfs[kWorks]));
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      const std::uint32_t num = from_be32(it->key().ToStringView());
-      auto r = parse_record(num, it->value().ToString());
-      if (!r) return std::move(r).error().with_path(impl_->dir.string());
-      nums.push_back(num);
-      bases.push_back(next);
-      if (base_of.size() <= num) base_of.resize(num + 1, kDead);
-      base_of[num] = next;
-      next += r->words;
-    }
-    if (!it->status().ok()) return db_error(it->status(), impl_->dir);
+Result<TableLayout> table_layout(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* works, const std::filesystem::path& dir,
+                                 const fingerprint::Params& params) {
+  TableLayout l;
+  std::string tag = "provaudit posting table 1; entry 6 bytes; u32 " + std::to_string(sizeof(std::uint32_t)) +
+                    (std::endian::native == std::endian::little ? "; little-endian\n" : "; big-endian\n") +
+                    params_json(params) + "\n";
+  std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(rocksdb::ReadOptions(), works));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const std::uint32_t num = from_be32(it->key().ToStringView());
+    auto r = parse_record(num, it->value().ToString());
+    if (!r) return std::move(r).error().with_path(dir.string());
+    l.nums.push_back(num);
+    l.bases.push_back(l.words);
+    if (l.base_of.size() <= num) l.base_of.resize(num + 1, kDeadBase);
+    l.base_of[num] = l.words;
+    l.words += r->words;
+    tag += std::to_string(num) + " " + std::to_string(r->words) + "\n";
   }
-  if (next >= (1ull << 32))
-    return make_error(Errc::kLimit, "index holds more than 2^32 words; the in-memory table cannot address them",
-                      impl_->dir.string());
+  if (!it->status().ok()) return db_error(it->status(), dir);
+  l.tag = sha256_hex(tag);
+  return l;
+}
+
+Result<std::unique_ptr<detail::PostingTable>> Index::Impl::build_table(const TableLayout& layout) const {
+  const auto& base_of = layout.base_of;
+  constexpr std::uint64_t kDead = kDeadBase;
+  const std::uint64_t next = layout.words;
   std::uint64_t expected = 0;
-  if (auto t = impl_->get(kDefault, "postings_total"); t && t->size() == 8)
+  if (auto t = get(kDefault, "postings_total"); t && t->size() == 8)
     for (const char c : *t) expected = (expected << 8) | static_cast<unsigned char>(c);
-  auto table = std::make_unique<detail::PostingTable>(impl_->params.threshold(), expected, next);
+  auto t = std::make_unique<detail::PostingTable>(params.threshold(), expected, next);
   std::vector<std::pair<std::uint64_t, std::uint32_t>> group;  // (hash, global position)
   rocksdb::ReadOptions ro;
   ro.fill_cache = false;  // one sequential pass; keep the block cache for the texts
   ro.readahead_size = 4u << 20;
-  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->cfs[kPostings]));
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, cfs[kPostings]));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     if (it->key().size() != 4) continue;
     const std::string_view v = it->value().ToStringView();
@@ -1028,13 +1054,106 @@ Status Index::load_postings() const {
       run_end = static_cast<std::size_t>(stop - group.begin());
     }
     for (std::size_t i = 0; i < group.size(); ++i)
-      if (i == 0 || group[i] != group[i - 1]) table->add(group[i].first, group[i].second);
+      if (i == 0 || group[i] != group[i - 1]) t->add(group[i].first, group[i].second);
   }
-  if (!it->status().ok()) return db_error(it->status(), impl_->dir);
-  table->finish();
+  if (!it->status().ok()) return db_error(it->status(), dir);
+  t->finish();
+  return t;
+}
+
+// A saved table whose tag is this layout's, or null (none saved, saved for other works, or
+// damaged: the caller builds one from the postings).
+std::unique_ptr<detail::PostingTable> Index::Impl::saved_table(const TableLayout& layout) const {
+  auto meta = get(kDefault, kTableMeta, /*fill_cache=*/false);
+  if (!meta || *meta != layout.tag) return nullptr;
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+  ro.readahead_size = 4u << 20;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, cfs[kDefault]));
+  it->Seek(kTableChunkPrefix);
+  std::string_view chunk;
+  const auto valid = [&] { return it->Valid() && it->key().starts_with(kTableChunkPrefix); };
+  if (valid()) chunk = it->value().ToStringView();
+  auto t = detail::PostingTable::restore([&](void* dst, std::size_t n) {
+    auto* out = static_cast<char*>(dst);
+    while (n > 0) {
+      if (chunk.empty()) {
+        if (!valid()) return false;
+        it->Next();
+        if (!valid()) return false;
+        chunk = it->value().ToStringView();
+        continue;
+      }
+      const std::size_t take = std::min(n, chunk.size());
+      std::memcpy(out, chunk.data(), take);
+      out += take;
+      n -= take;
+      chunk.remove_prefix(take);
+    }
+    return true;
+  });
+  if (!t || !it->status().ok()) return nullptr;
+  return t;
+}
+
+Status Index::load_postings() const {
+  auto layout = table_layout(*impl_->db, impl_->cfs[kWorks], impl_->dir, impl_->params);
+  if (!layout) return std::move(layout).error();
+  if (layout->words >= (1ull << 32))
+    return make_error(Errc::kLimit, "index holds more than 2^32 words; the in-memory table cannot address them",
+                      impl_->dir.string());
+  // The copy ingest saved, when it is for exactly these works; else built from the postings.
+  auto table = impl_->saved_table(*layout);
+  impl_->table_saved = table != nullptr;
+  if (!table) {
+    auto built = impl_->build_table(*layout);
+    if (!built) return std::move(built).error();
+    table = std::move(built).value();
+  }
   impl_->table = std::move(table);
-  impl_->table_nums = std::move(nums);
-  impl_->table_bases = std::move(bases);
+  impl_->table_nums = std::move(layout->nums);
+  impl_->table_bases = std::move(layout->bases);
+  return Ok{};
+}
+
+Status Index::save_posting_table() {
+  if (impl_->read_only) return make_error(Errc::kUsage, "index opened read-only", impl_->dir.string());
+  auto layout = table_layout(*impl_->db, impl_->cfs[kWorks], impl_->dir, impl_->params);
+  if (!layout) return std::move(layout).error();
+  if (layout->words >= (1ull << 32)) return Ok{};  // no table can address it: scans use RocksDB
+  if (auto meta = impl_->get(kDefault, kTableMeta); meta && *meta == layout->tag) return Ok{};  // current
+  auto table = impl_->build_table(*layout);
+  if (!table) return std::move(table).error();
+  // The tag goes first and comes back last: a copy cut short by a crash is never used. Each
+  // chunk is its own write, so ingest holds the table once, not twice.
+  {
+    rocksdb::WriteBatch b;
+    if (auto st = b.Delete(impl_->cfs[kDefault], kTableMeta); !st.ok()) return db_error(st, impl_->dir);
+    if (auto st = b.DeleteRange(impl_->cfs[kDefault], kTableChunkPrefix, "posting_table/chunk0");  // '0' follows '/'
+        !st.ok())
+      return db_error(st, impl_->dir);
+    if (auto st = impl_->db->Write(rocksdb::WriteOptions(), &b); !st.ok()) return db_error(st, impl_->dir);
+  }
+  std::string chunk;
+  std::uint32_t n = 0;
+  rocksdb::Status st;
+  const auto put = [&] {
+    if (st.ok()) st = impl_->db->Put(rocksdb::WriteOptions(), impl_->cfs[kDefault], kTableChunkPrefix + be32(n++), chunk);
+    chunk.clear();
+  };
+  (*table)->save([&](const void* p, std::size_t len) {
+    const auto* c = static_cast<const char*>(p);
+    while (len > 0) {
+      const std::size_t take = std::min(len, kTableChunk - chunk.size());
+      chunk.append(c, take);
+      c += take;
+      len -= take;
+      if (chunk.size() == kTableChunk) put();
+    }
+  });
+  if (!chunk.empty()) put();
+  if (st.ok()) st = impl_->db->Put(rocksdb::WriteOptions(), impl_->cfs[kDefault], kTableMeta, layout->tag);
+  if (!st.ok()) return db_error(st, impl_->dir);
   return Ok{};
 }
 
@@ -1048,6 +1167,7 @@ Status Index::compact() {
   return Ok{};
 }
 
+bool Index::postings_from_saved_table() const { return impl_->table && impl_->table_saved; }
 std::uint64_t Index::postings_in_memory() const { return impl_->table ? impl_->table->size() : 0; }
 std::uint64_t Index::postings_memory_bytes() const {
   return impl_->table ? impl_->table->memory_bytes() + impl_->table_nums.size() * 12 : 0;

@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "common/prefetch.hpp"
@@ -25,6 +26,7 @@ namespace prov::index::detail {
 
 class PostingTable {
  public:
+  PostingTable() = default;  // empty: finds nothing
   // Prepares for `expected` postings of hashes below `threshold` (added in ascending hash
   // order) whose global positions are below `positions` (at most 2^32).
   PostingTable(std::uint64_t threshold, std::uint64_t expected, std::uint64_t positions);
@@ -68,6 +70,50 @@ class PostingTable {
     }
   }
   std::uint64_t size() const { return count_; }
+
+  // The table as bytes, for the copy an index keeps so that a scan need not rebuild it
+  // (Index::save_posting_table): a header of ten u64 (layout fields, then the directory's and
+  // the entries' sizes), the directory (u32 each), the entries. Native byte order: the copy is
+  // tagged with the machine it was written on and rebuilt anywhere else.
+  template <typename Write>  // write(const void*, std::size_t)
+  void save(Write&& write) const {
+    const std::uint64_t h[10] = {shift_,    pos_bits_, check_bits_, check_shift_, pos_mask_,
+                                 check_mask_, buckets_,  count_,      dir_.size(),  bytes_.size()};
+    write(h, sizeof h);
+    write(dir_.data(), dir_.size() * sizeof(std::uint32_t));
+    write(bytes_.data(), bytes_.size());
+  }
+  // The table save() wrote, or null if `read` ran short or the bytes are not a consistent
+  // table (a damaged copy: the caller rebuilds from the postings).
+  template <typename Read>  // bool read(void*, std::size_t)
+  static std::unique_ptr<PostingTable> restore(Read&& read) {
+    std::uint64_t h[10];
+    if (!read(h, sizeof h)) return nullptr;
+    auto t = std::unique_ptr<PostingTable>(new PostingTable());
+    if (h[0] > 63 || h[1] < 1 || h[1] > 32 || h[2] > 48 || h[3] > 63 || h[6] > (std::uint64_t{1} << 30) ||
+        h[8] != h[6] + 1 || h[9] != h[7] * kEntry + 2 || h[7] >= (std::uint64_t{1} << 32))
+      return nullptr;
+    t->shift_ = static_cast<unsigned>(h[0]);
+    t->pos_bits_ = static_cast<unsigned>(h[1]);
+    t->check_bits_ = static_cast<unsigned>(h[2]);
+    t->check_shift_ = static_cast<unsigned>(h[3]);
+    t->pos_mask_ = h[4];
+    t->check_mask_ = h[5];
+    t->buckets_ = h[6];
+    t->next_bucket_ = h[6];
+    t->count_ = h[7];
+    if (t->pos_mask_ != (std::uint64_t{1} << t->pos_bits_) - 1 || t->check_mask_ != (std::uint64_t{1} << t->check_bits_) - 1)
+      return nullptr;
+    t->dir_.resize(h[8]);
+    t->bytes_.resize(h[9]);
+    if (!read(t->dir_.data(), t->dir_.size() * sizeof(std::uint32_t)) || !read(t->bytes_.data(), t->bytes_.size()))
+      return nullptr;
+    // find() trusts the directory: it must ascend from 0 to the entry count.
+    if (t->dir_.front() != 0 || t->dir_.back() != t->count_) return nullptr;
+    for (std::size_t i = 1; i < t->dir_.size(); ++i)
+      if (t->dir_[i] < t->dir_[i - 1]) return nullptr;
+    return t;
+  }
   std::uint64_t memory_bytes() const { return bytes_.capacity() + dir_.capacity() * 4; }
 
  private:

@@ -5,10 +5,12 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cstring>
 
 #include "common/file_io.hpp"
 #include "common/sha256.hpp"
 #include "fingerprint/fingerprint.hpp"
+#include "index/detail/posting_table.hpp"
 #include "index/index.hpp"
 #include "tests/testlib.hpp"
 
@@ -127,4 +129,86 @@ TEST_CASE("an ingest that dies before storing its postings is refused, then repa
   REQUIRE(ref.ok());
   REQUIRE(idx.ok());
   CHECK(all_postings(**idx, texts, true) == all_postings(**ref, texts, true));
+}
+
+TEST_CASE("a saved posting table is read while it is current and rebuilt once the works change", "[index]") {
+  const auto texts = fixture_texts();
+  test::TempDir dir("saved-table");
+  const auto path = dir / "idx";
+  const auto check = [&](bool want_saved) {
+    auto ix = index::Index::open_read_only(path);
+    REQUIRE(ix.ok());
+    const auto rocks = all_postings(**ix, texts, false);
+    const auto table = all_postings(**ix, texts, true);
+    CHECK((*ix)->postings_from_saved_table() == want_saved);
+    CHECK(table == rocks);
+    std::size_t found = 0;
+    for (const auto& l : table) found += !l.empty();
+    return found;
+  };
+  {
+    auto ix = index::Index::open_for_write(path, fingerprint::Params{});
+    REQUIRE(ix.ok());
+    REQUIRE((*ix)->begin_bulk().ok());
+    for (std::size_t i = 0; i < 3; ++i) REQUIRE((*ix)->add_book(make_book(texts[i], std::to_string(i))).ok());
+    REQUIRE((*ix)->end_bulk().ok());
+    REQUIRE((*ix)->compact().ok());
+    REQUIRE((*ix)->save_posting_table().ok());
+  }
+  const std::size_t three = check(true);
+  {  // a fourth work: the saved copy no longer matches the live works
+    auto ix = index::Index::open_for_write(path, fingerprint::Params{});
+    REQUIRE(ix.ok());
+    REQUIRE((*ix)->add_book(make_book(texts[3], "3")).ok());
+  }
+  const std::size_t four = check(false);
+  CHECK(four > three);  // the fourth work's shingles are found: the table was rebuilt
+  {
+    auto ix = index::Index::open_for_write(path, fingerprint::Params{});
+    REQUIRE(ix.ok());
+    REQUIRE((*ix)->save_posting_table().ok());
+  }
+  CHECK(check(true) == four);
+}
+
+TEST_CASE("a posting table restores from its saved bytes and refuses damaged ones", "[index]") {
+  const fingerprint::Params params;
+  index::detail::PostingTable t(params.threshold(), 5000, 100000);
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> in;
+  std::uint64_t h = 0;
+  for (std::uint32_t i = 0; i < 5000; ++i) {
+    h += 1 + (params.threshold() / 6000) * ((i * 2654435761u) % 3);  // ascending, below the threshold
+    in.emplace_back(h, (i * 7919u) % 100000);
+    t.add(h, in.back().second);
+  }
+  t.finish();
+  std::string bytes;
+  t.save([&](const void* p, std::size_t n) { bytes.append(static_cast<const char*>(p), n); });
+  const auto restore = [](const std::string& b) {
+    std::size_t at = 0;
+    return index::detail::PostingTable::restore([&](void* dst, std::size_t n) {
+      if (b.size() - at < n) return false;
+      std::memcpy(dst, b.data() + at, n);
+      at += n;
+      return true;
+    });
+  };
+  auto r = restore(bytes);
+  REQUIRE(r != nullptr);
+  CHECK(r->size() == t.size());
+  for (const auto& [hash, pos] : in) {
+    std::vector<std::uint32_t> a, b;
+    t.find(hash, [&](std::uint32_t g) { a.push_back(g); });
+    r->find(hash, [&](std::uint32_t g) { b.push_back(g); });
+    CHECK(a == b);
+    CHECK(std::find(b.begin(), b.end(), pos) != b.end());
+  }
+  CHECK(restore(bytes.substr(0, bytes.size() - 1)) == nullptr);  // cut short
+  std::string bad = bytes;
+  bad[80 + 4 * 10] = static_cast<char>(0xFF);  // a directory slot far past the entries
+  bad[80 + 4 * 10 + 3] = static_cast<char>(0x7F);
+  CHECK(restore(bad) == nullptr);
+  bad = bytes;
+  bad[8] = 40;  // pos_bits no longer matches its mask
+  CHECK(restore(bad) == nullptr);
 }
