@@ -10,6 +10,7 @@
 #include "audit/detail/near_dup.hpp"
 
 #include <algorithm>
+#include <bit>
 
 #include "common/prefetch.hpp"
 
@@ -30,6 +31,18 @@ std::uint32_t NearDupTable::band_key(const fingerprint::Sketch& s, std::uint32_t
   return static_cast<std::uint32_t>(h >> 32);
 }
 
+std::uint32_t NearDupTable::stored_key(std::uint32_t key) const {
+  // The key's bits below the directory's, cut to what fits beside a window number. All of
+  // them while there are fewer windows than directory slots, which holds whenever bands >= 4
+  // (about one slot per 4 entries, bands entries a window); a dropped bit would only let an
+  // unrelated window through to the Jaccard check.
+  const unsigned below = 32 - dir_bits_;
+  const unsigned keep = window_bits_ >= 32 ? 0 : std::min(below, 32 - window_bits_);
+  if (keep == 0) return 0;
+  const std::uint32_t low = below >= 32 ? key : key & ((1u << below) - 1);
+  return low >> (below - keep);
+}
+
 Result<std::unique_ptr<NearDupTable>> NearDupTable::load(const index::Index& index,
                                                          const MatchParams& params) {
   if (params.lsh_bands == 0 || params.lsh_rows == 0 ||
@@ -48,8 +61,12 @@ Result<std::unique_ptr<NearDupTable>> NearDupTable::load(const index::Index& ind
     std::uint64_t windows = 0;
     for (const auto& w : *works) windows += fingerprint::sketch_windows(w.words).size();
     t->windows_.reserve(windows);
-    t->entries_.reserve(windows * t->bands_);
   }
+  // Built as (band key << 32 | window) in 8 bytes, sorted, then packed into the 4 bytes a
+  // probe needs: the directory slot is the key's top dir_bits_ bits, so an entry keeps only
+  // the key's bits below them (as many as fit beside the window number) and the window.
+  std::vector<std::uint64_t> wide;
+  wide.reserve(t->windows_.capacity() * t->bands_);
   for (const std::uint32_t num : nums) {
     auto sk = index.sketches(num);
     if (!sk) return std::move(sk).error();
@@ -59,22 +76,26 @@ Result<std::unique_ptr<NearDupTable>> NearDupTable::load(const index::Index& ind
       const auto w = static_cast<std::uint32_t>(t->windows_.size());
       t->windows_.push_back(Window{num, static_cast<std::uint32_t>(i), ws.window, ws.sketch.shingles});
       for (std::uint32_t b = 0; b < t->bands_; ++b)
-        t->entries_.push_back(std::uint64_t{t->band_key(ws.sketch, b)} << 32 | w);
+        wide.push_back(std::uint64_t{t->band_key(ws.sketch, b)} << 32 | w);
     }
   }
   t->windows_.shrink_to_fit();
-  std::sort(t->entries_.begin(), t->entries_.end());
-  t->entries_.shrink_to_fit();
-  if (t->entries_.size() >= (1ull << 32)) return make_error(Errc::kLimit, "more than 2^32 LSH entries");
-  while (t->dir_bits_ < 28 && (std::uint64_t{1} << t->dir_bits_) * 4 < t->entries_.size()) ++t->dir_bits_;
+  std::sort(wide.begin(), wide.end());
+  if (wide.size() >= (1ull << 32)) return make_error(Errc::kLimit, "more than 2^32 LSH entries");
+  while (t->dir_bits_ < 28 && (std::uint64_t{1} << t->dir_bits_) * 4 < wide.size()) ++t->dir_bits_;
+  t->window_bits_ = std::max(1u, static_cast<unsigned>(std::bit_width(t->windows_.size())));
   t->dir_.assign((std::size_t{1} << t->dir_bits_) + 1, 0);
   {
     std::size_t e = 0;
     for (std::size_t k = 0; k < t->dir_.size(); ++k) {
-      while (e < t->entries_.size() && (t->entries_[e] >> (64 - t->dir_bits_)) < k) ++e;
+      while (e < wide.size() && (wide[e] >> (64 - t->dir_bits_)) < k) ++e;
       t->dir_[k] = static_cast<std::uint32_t>(e);
     }
   }
+  t->entries_.resize(wide.size());
+  for (std::size_t e = 0; e < wide.size(); ++e)
+    t->entries_[e] = t->stored_key(static_cast<std::uint32_t>(wide[e] >> 32)) << t->window_bits_ |
+                     static_cast<std::uint32_t>(wide[e]);
   return t;
 }
 
@@ -117,24 +138,27 @@ Result<fingerprint::Sketch> NearDupTable::sketch(std::uint32_t w) const {
 }
 
 std::uint64_t NearDupTable::memory_bytes() const {
-  return entries_.capacity() * sizeof(std::uint64_t) + dir_.capacity() * 4 + windows_.capacity() * sizeof(Window);
+  return entries_.capacity() * sizeof(std::uint32_t) + dir_.capacity() * 4 + windows_.capacity() * sizeof(Window);
 }
 
 Result<std::vector<NearDupTable::Candidate>> NearDupTable::probe(const fingerprint::Sketch& s) const {
   std::vector<Candidate> out;
   if (s.empty() || entries_.empty()) return out;
   std::vector<std::uint32_t> hits;
-  std::uint64_t keys[fingerprint::kSketchBins];
+  std::uint32_t keys[fingerprint::kSketchBins];
   for (std::uint32_t b = 0; b < bands_; ++b) {  // all slots first: their cache misses overlap
-    keys[b] = std::uint64_t{band_key(s, b)} << 32;
-    prefetch(&dir_[keys[b] >> (64 - dir_bits_)]);
+    keys[b] = band_key(s, b);
+    prefetch(&dir_[keys[b] >> (32 - dir_bits_)]);
   }
+  const std::uint32_t window_mask = window_bits_ >= 32 ? ~0u : (1u << window_bits_) - 1;
   for (std::uint32_t b = 0; b < bands_; ++b) {
-    const std::uint64_t slot = keys[b] >> (64 - dir_bits_);
+    const std::uint32_t slot = keys[b] >> (32 - dir_bits_);
+    const std::uint32_t want = stored_key(keys[b]);
     for (std::uint32_t i = dir_[slot], e = dir_[slot + 1]; i < e; ++i) {
-      const std::uint64_t x = entries_[i];
-      if ((x >> 32) == (keys[b] >> 32)) hits.push_back(static_cast<std::uint32_t>(x));
-      else if ((x >> 32) > (keys[b] >> 32)) break;
+      const std::uint32_t x = entries_[i];
+      const std::uint32_t key = window_bits_ >= 32 ? 0 : x >> window_bits_;
+      if (key == want) hits.push_back(x & window_mask);
+      else if (key > want) break;
     }
   }
   std::sort(hits.begin(), hits.end());

@@ -68,7 +68,10 @@ class NearDupTable {
   const index::Index& index_;
   std::uint32_t bands_ = 0, rows_ = 0;
   std::vector<Window> windows_;
-  std::vector<std::uint64_t> entries_;  // band key << 32 | window number, sorted
+  std::uint32_t stored_key(std::uint32_t band_key) const;
+  // Sorted by band key: stored_key(key) << window_bits_ | window number (4 bytes an entry).
+  std::vector<std::uint32_t> entries_;
+  unsigned window_bits_ = 1;
   // dir_[k]: the first entry whose key's top dir_bits_ bits are >= k (about 4 entries a slot),
   // so a band probe reads one slot and a short run instead of binary-searching all entries.
   std::vector<std::uint32_t> dir_;
