@@ -87,11 +87,19 @@ TEST_CASE("bulk postings equal per-book postings, fresh and on top of existing o
     REQUIRE((*ix)->end_bulk().ok());
     REQUIRE((*ix)->compact().ok());
   }
+  {  // a fresh run of a few files (one per work): not compacted, merged when read
+    auto ix = index::Index::open_for_write(dir / "few", fingerprint::Params{});
+    REQUIRE(ix.ok());
+    REQUIRE((*ix)->begin_bulk(1).ok());
+    for (std::size_t i = 0; i < texts.size(); ++i) REQUIRE((*ix)->add_book(make_book(texts[i], std::to_string(i))).ok());
+    REQUIRE((*ix)->end_bulk().ok());
+    REQUIRE((*ix)->compact().ok());  // skipped: 4 files, read merged
+  }
   auto ref = index::Index::open_read_only(dir / "ref");
   REQUIRE(ref.ok());
   const auto want = all_postings(**ref, texts, false);
   REQUIRE(want.size() > 1000);
-  for (const char* name : {"bulk", "chunked"}) {
+  for (const char* name : {"bulk", "chunked", "few"}) {
     INFO(name);
     auto bulk = index::Index::open_read_only(dir / name);
     REQUIRE(bulk.ok());
