@@ -347,22 +347,33 @@ class JsonlReader final : public ShardReader {
       auto more = dec_->fill(buf_);
       if (!more) return std::move(more).error();
       if (!*more) eof_ = true;
+      // Room for simdjson's padding after the last line, so records parse in place.
+      if (buf_.capacity() - buf_.size() < simdjson::SIMDJSON_PADDING) buf_.reserve(buf_.size() + kChunk);
     }
   }
 
   bool parse(std::string_view line, ShardRecord& out, std::vector<Error>& errors) {
-    if (!is_valid_utf8(line)) {
+    out.text_repaired = false;
+    simdjson::dom::element doc;
+    // Parsed where it lies in the read buffer when simdjson's padding fits after it (simdjson
+    // may read up to SIMDJSON_PADDING bytes past the end; what they hold does not matter), else
+    // from a padded copy. simdjson validates UTF-8 as it parses: a record is checked on its
+    // own only when parsing fails, so that invalid UTF-8 is named as such, at its byte.
+    const bool in_place = buf_.capacity() - static_cast<std::size_t>(line.data() + line.size() - buf_.data()) >=
+                          simdjson::SIMDJSON_PADDING;
+    auto err = in_place ? parser_.parse(line.data(), line.size(), false).get(doc)
+                        : parser_.parse(padded_.assign(line).data(), line.size(), true).get(doc);
+    if (err && !is_valid_utf8(line)) {
       errors.push_back(line_error(Errc::kEncoding, "invalid UTF-8 at byte " +
                                                        std::to_string(first_invalid_utf8(line))));
       return false;
     }
-    padded_.assign(line);
-    out.text_repaired = false;
-    simdjson::dom::element doc;
-    auto err = parser_.parse(padded_.data(), padded_.size(), true).get(doc);
-    if (err == simdjson::STRING_ERROR && repair_surrogates(padded_)) {
-      out.text_repaired = true;
-      err = parser_.parse(padded_.data(), padded_.size(), true).get(doc);
+    if (err == simdjson::STRING_ERROR) {
+      padded_.assign(line);
+      if (repair_surrogates(padded_)) {
+        out.text_repaired = true;
+        err = parser_.parse(padded_.data(), padded_.size(), true).get(doc);
+      }
     }
     if (err) {
       errors.push_back(line_error(Errc::kFormat, std::string("invalid JSON: ") + simdjson::error_message(err)));
