@@ -199,9 +199,12 @@ Result<std::vector<NearDup>> find_near_duplicates(const NearDupTable& table,
   }
   const auto& hashes = *shingles;
   std::uint32_t resembled = 0;  // works the current window resembles (before suppression)
-  for (const auto win : fingerprint::sketch_windows(tokens.size())) {
+  const auto windows = fingerprint::sketch_windows(tokens.size());
+  const auto sketches = fingerprint::window_sketches(hashes, windows, k);
+  for (std::size_t wi = 0; wi < windows.size(); ++wi) {
+    const auto win = windows[wi];
     if (win.end - win.start < params.near_dup_min_words) continue;
-    const auto sk = fingerprint::window_sketch(hashes, win, k);
+    const auto& sk = sketches[wi];
     const std::size_t first = kept.size();
     auto candidates = table.probe(sk);
     if (!candidates) return std::move(candidates).error();

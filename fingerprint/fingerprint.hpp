@@ -121,5 +121,9 @@ std::vector<TokenWindow> sketch_windows(std::size_t tokens);
 // start in the window and end inside it.
 Sketch window_sketch(const std::vector<std::uint64_t>& shingle_hashes, TokenWindow w,
                      std::uint32_t k);
+// window_sketch() of each window, equal to it, with each shingle hashed into the bins once
+// however many windows hold it.
+std::vector<Sketch> window_sketches(const std::vector<std::uint64_t>& shingle_hashes,
+                                    const std::vector<TokenWindow>& windows, std::uint32_t k);
 
 }  // namespace prov::fingerprint

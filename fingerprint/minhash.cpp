@@ -27,20 +27,31 @@ constexpr std::uint64_t mix(std::uint64_t z) {
 
 }  // namespace
 
-Sketch sketch(const std::uint64_t* first, const std::uint64_t* last) {
-  Sketch s;
-  if (first >= last) return s;
-  s.shingles = static_cast<std::uint64_t>(last - first);
+namespace {
+
+// A sketch before densification: each bin's minimum and whether any shingle fell into it.
+struct RawBins {
   std::array<std::uint32_t, kSketchBins> mins;
-  mins.fill(std::numeric_limits<std::uint32_t>::max());
-  std::array<bool, kSketchBins> filled{};
-  for (const std::uint64_t* p = first; p != last; ++p) {
-    const std::uint64_t x = mix(*p ^ kSketchSeed);
-    const auto bin = static_cast<std::size_t>(x >> 57);
-    const auto v = static_cast<std::uint32_t>(x);
-    mins[bin] = std::min(mins[bin], v);
-    filled[bin] = true;
+  std::array<std::uint64_t, kSketchBins / 64> filled{};
+  RawBins() { mins.fill(std::numeric_limits<std::uint32_t>::max()); }
+  void add(const std::uint64_t* first, const std::uint64_t* last) {
+    for (const std::uint64_t* p = first; p != last; ++p) {
+      const std::uint64_t x = mix(*p ^ kSketchSeed);
+      const auto bin = static_cast<std::size_t>(x >> 57);
+      mins[bin] = std::min(mins[bin], static_cast<std::uint32_t>(x));
+      filled[bin / 64] |= std::uint64_t{1} << (bin % 64);
+    }
   }
+  void merge(const RawBins& o) {  // the bins of the union of the two shingle sets
+    for (std::size_t i = 0; i < kSketchBins; ++i) mins[i] = std::min(mins[i], o.mins[i]);
+    for (std::size_t i = 0; i < filled.size(); ++i) filled[i] |= o.filled[i];
+  }
+  bool has(std::size_t bin) const { return (filled[bin / 64] >> (bin % 64)) & 1; }
+};
+
+Sketch densify(const RawBins& raw, std::uint64_t shingles) {
+  Sketch s;
+  s.shingles = shingles;
   // Optimal densification: empty bin i takes the value of the first filled bin
   // on its own probe sequence mix(i, 1), mix(i, 2), … . Two sketches with bin i
   // empty in both follow the same sequence, so they agree there with
@@ -50,22 +61,40 @@ Sketch sketch(const std::uint64_t* first, const std::uint64_t* last) {
   // probability
   // >= 1/128, so the loop ends (a cap keeps it finite even in theory: then a
   // full scan).
-  std::array<std::uint32_t, kSketchBins> dense = mins;
+  std::array<std::uint32_t, kSketchBins> dense = raw.mins;
   for (std::uint32_t i = 0; i < kSketchBins; ++i) {
-    if (filled[i]) continue;
+    if (raw.has(i)) continue;
     bool done = false;
     for (std::uint64_t attempt = 1; attempt <= 4096 && !done; ++attempt) {
       const auto j = static_cast<std::size_t>(mix((std::uint64_t{i} << 32) ^ attempt) >> 57);
-      if (filled[j]) {
-        dense[i] = mins[j];
+      if (raw.has(j)) {
+        dense[i] = raw.mins[j];
         done = true;
       }
     }
     for (std::size_t j = 0; !done && j < kSketchBins; ++j)
-      if (filled[j]) dense[i] = mins[j], done = true;
+      if (raw.has(j)) dense[i] = raw.mins[j], done = true;
   }
   s.mins.assign(dense.begin(), dense.end());
   return s;
+}
+
+// The shingles window w covers: [first, last) of the shingle hashes.
+std::pair<std::size_t, std::size_t> shingle_range(std::size_t shingles, TokenWindow w, std::uint32_t k) {
+  // Shingle i covers tokens [i, i + k): it lies in the window when w.start <= i <= w.end - k.
+  if (k == 0 || w.end < w.start + k) return {0, 0};
+  const std::size_t first = w.start;
+  const std::size_t last = std::min<std::size_t>(w.end - k + 1, shingles);
+  return first < last ? std::pair{first, last} : std::pair<std::size_t, std::size_t>{0, 0};
+}
+
+}  // namespace
+
+Sketch sketch(const std::uint64_t* first, const std::uint64_t* last) {
+  if (first >= last) return {};
+  RawBins raw;
+  raw.add(first, last);
+  return densify(raw, static_cast<std::uint64_t>(last - first));
 }
 
 double jaccard(const Sketch& a, const Sketch& b) {
@@ -98,13 +127,44 @@ std::vector<TokenWindow> sketch_windows(std::size_t tokens) {
 
 Sketch window_sketch(const std::vector<std::uint64_t>& shingle_hashes, TokenWindow w,
                      std::uint32_t k) {
-  // Shingle i covers tokens [i, i + k): it lies in the window when w.start <= i
-  // <= w.end - k.
-  if (k == 0 || w.end < w.start + k) return {};
-  const std::size_t first = w.start;
-  const std::size_t last = std::min<std::size_t>(w.end - k + 1, shingle_hashes.size());
+  const auto [first, last] = shingle_range(shingle_hashes.size(), w, k);
   if (first >= last) return {};
   return sketch(shingle_hashes.data() + first, shingle_hashes.data() + last);
+}
+
+std::vector<Sketch> window_sketches(const std::vector<std::uint64_t>& shingle_hashes,
+                                    const std::vector<TokenWindow>& windows, std::uint32_t k) {
+  // The windows' shingle ranges cut the shingles into elementary segments (between any two
+  // consecutive range ends); each segment's bins are computed once, and a window's are the
+  // union (bin-wise minimum) of its segments'. Overlapping windows and the whole text then
+  // cost one pass over the shingles instead of one per window (three with the default grid).
+  std::vector<std::pair<std::size_t, std::size_t>> ranges;
+  std::vector<std::size_t> cuts;
+  for (const auto& w : windows) {
+    ranges.push_back(shingle_range(shingle_hashes.size(), w, k));
+    if (ranges.back().first < ranges.back().second) {
+      cuts.push_back(ranges.back().first);
+      cuts.push_back(ranges.back().second);
+    }
+  }
+  std::sort(cuts.begin(), cuts.end());
+  cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+  std::vector<RawBins> segments(cuts.empty() ? 0 : cuts.size() - 1);
+  for (std::size_t i = 0; i < segments.size(); ++i)
+    segments[i].add(shingle_hashes.data() + cuts[i], shingle_hashes.data() + cuts[i + 1]);
+  std::vector<Sketch> out;
+  out.reserve(windows.size());
+  for (const auto& [first, last] : ranges) {
+    if (first >= last) {
+      out.emplace_back();
+      continue;
+    }
+    const auto from = static_cast<std::size_t>(std::lower_bound(cuts.begin(), cuts.end(), first) - cuts.begin());
+    RawBins raw;
+    for (std::size_t i = from; i < segments.size() && cuts[i] < last; ++i) raw.merge(segments[i]);
+    out.push_back(densify(raw, static_cast<std::uint64_t>(last - first)));
+  }
+  return out;
 }
 
 }  // namespace prov::fingerprint

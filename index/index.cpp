@@ -93,8 +93,10 @@ std::string sketches_value(const std::vector<fingerprint::Token>& tokens,
   v.reserve(4 + windows.size() * (16 + 4 * fingerprint::kSketchBins));
   std::uint32_t n = 0;
   std::string body;
-  for (const auto w : windows) {
-    const auto sk = fingerprint::window_sketch(hashes, w, k);
+  const auto sketches = fingerprint::window_sketches(hashes, windows, k);
+  for (std::size_t i = 0; i < windows.size(); ++i) {
+    const auto w = windows[i];
+    const auto& sk = sketches[i];
     if (sk.empty()) continue;  // fewer than k tokens: nothing to compare
     put_le32(body, w.start);
     put_le32(body, w.end);

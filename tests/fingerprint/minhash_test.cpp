@@ -176,3 +176,23 @@ TEST_CASE("sketch windows tile the tokens on a fixed grid", "[minhash]") {
   CHECK(s == sketch(h.data() + 10, h.data() + 26));
   CHECK(window_sketch(h, TokenWindow{10, 13}, 5).empty());
 }
+
+TEST_CASE("window_sketches equals window_sketch of every window", "[minhash]") {
+  // window_sketches() composes each window's bins from shared segments; the sketches stored in
+  // the index and computed at scan time must be exactly the one-window-at-a-time ones.
+  std::mt19937_64 rng(20261129);
+  for (const std::size_t tokens : {0u, 3u, 5u, 100u, 1999u, 2000u, 2001u, 2004u, 5000u, 12345u}) {
+    for (const std::uint32_t k : {1u, 5u}) {
+      std::vector<Token> toks(tokens);
+      for (auto& t : toks) t.hash = rng() % 5000;  // repeats, so bins collide
+      const auto hashes = shingle_hashes(toks, k);
+      auto windows = sketch_windows(tokens);
+      if (tokens > 10) windows.push_back({3, static_cast<std::uint32_t>(tokens / 2)});  // any overlap
+      windows.push_back({0, 2});                                                      // too short
+      INFO(tokens << " tokens, k = " << k);
+      const auto all = window_sketches(hashes, windows, k);
+      REQUIRE(all.size() == windows.size());
+      for (std::size_t i = 0; i < windows.size(); ++i) CHECK(all[i] == window_sketch(hashes, windows[i], k));
+    }
+  }
+}
