@@ -22,6 +22,19 @@ struct Expect {
   std::uint64_t work_start, work_end;
 };
 
+// An index of the Pride and Prejudice excerpt alone, opened read-only, its postings in memory.
+std::unique_ptr<index::Index> pride_index(const test::TempDir& dir) {
+  {
+    auto w = index::Index::open_for_write(dir / "idx", fingerprint::Params{});
+    REQUIRE(w.ok());
+    REQUIRE(index::ingest_paths(**w, {(test::source_dir() / "fixtures" / "works" / "pride-excerpt.txt").string()}).ok());
+  }
+  auto r = index::Index::open_read_only(dir / "idx");
+  REQUIRE(r.ok());
+  REQUIRE((*r)->load_postings().ok());
+  return std::move(r).value();
+}
+
 }  // namespace
 
 TEST_CASE("windowed verification gives exact offsets across blocks with any cache size", "[audit]") {
@@ -124,15 +137,8 @@ TEST_CASE("OCR damage to short words at a passage's ends keeps them inside it", 
   // (before, the passage stopped short of them: 5.5 % of OCR passages in eval had an end more
   // than 3 words off).
   test::TempDir dir("ocr-ends");
-  const auto root = test::source_dir() / "fixtures";
-  {
-    auto w = index::Index::open_for_write(dir / "idx", fingerprint::Params{});
-    REQUIRE(w.ok());
-    REQUIRE(index::ingest_paths(**w, {(root / "works" / "pride-excerpt.txt").string()}).ok());
-  }
-  auto r = index::Index::open_read_only(dir / "idx");
-  REQUIRE(r.ok());
-  const auto& ix = **r;
+  const auto r = pride_index(dir);
+  const auto& ix = *r;
   const auto work = (*ix.works()).at(0);
   const std::string text = *ix.text(work.num);
   const auto toks = fingerprint::tokenize(text);
@@ -147,7 +153,6 @@ TEST_CASE("OCR damage to short words at a passage's ends keeps them inside it", 
   passage.replace(toks[a + 1].start - toks[a].start, 3, "te");
   const std::string doc = filler + passage + ". " + filler;
   auto cache = audit::make_work_cache(ix, 16u << 20);
-  REQUIRE(ix.load_postings().ok());
   auto found = audit::match_document(ix, doc, audit::MatchParams{}, *cache);
   REQUIRE(found.ok());
   REQUIRE(found->size() == 1);
@@ -162,16 +167,8 @@ TEST_CASE("a passage with one sampled shingle is found inside a block and across
   // cache); only an extension that reaches the block's edge, or is long enough, goes on to the
   // full path. Both outcomes must give the passage the full path gives.
   test::TempDir dir("lone-seed");
-  const auto root = test::source_dir() / "fixtures";
-  {
-    auto w = index::Index::open_for_write(dir / "idx", fingerprint::Params{});
-    REQUIRE(w.ok());
-    REQUIRE(index::ingest_paths(**w, {(root / "works" / "pride-excerpt.txt").string()}).ok());
-  }
-  auto r = index::Index::open_read_only(dir / "idx");
-  REQUIRE(r.ok());
-  const auto& ix = **r;
-  REQUIRE(ix.load_postings().ok());
+  const auto r = pride_index(dir);
+  const auto& ix = *r;
   const auto work = (*ix.works()).at(0);
   const std::string text = *ix.text(work.num);
   const auto toks = fingerprint::tokenize(text);
