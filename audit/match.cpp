@@ -47,8 +47,9 @@ class WorkCache {
     return maps_.emplace(work, p).first->second;
   }
 
-  // Block b of a work, read and tokenized without entering the cache: for single-seed checks,
-  // which nearly all fail and would only evict the blocks of real passages.
+  // Block b of a work, read and tokenized without entering the cache (token offsets relative
+  // to the block): for single-seed checks, which nearly all fail and would only evict the
+  // blocks of real passages. block() fills its cache entries with it.
   Status peek(std::uint32_t work, const index::TextBlockMap& m, std::uint32_t b, Block& out) const {
     auto text = index_.text_block(work, b);
     if (!text) return std::move(text).error();
@@ -70,23 +71,16 @@ class WorkCache {
         return it->second.entry;
       }
     }
-    auto text = index_.text_block(work, b);
-    if (!text) return std::move(text).error();
     auto e = std::make_shared<Block>();
-    e->text = std::move(text).value();
-    e->byte_start = m.blocks[b].byte_start;
-    e->first_token = m.blocks[b].first_token;
+    if (auto st = peek(work, m, b, *e); !st) return std::move(st).error();
     const std::uint32_t want = (b + 1 < m.blocks.size() ? m.blocks[b + 1].first_token : m.tokens) - e->first_token;
-    e->tokens = fingerprint::tokenize(e->text);
     if (e->tokens.size() != want)
       return make_error(Errc::kFormat, "text block " + std::to_string(b) + " of work " + std::to_string(work) +
                                            " does not tokenize to its " + std::to_string(want) + " tokens",
                         index_.dir().string());
-    e->hashes.reserve(e->tokens.size());
-    for (auto& t : e->tokens) {
+    for (auto& t : e->tokens) {  // offsets in the whole text
       t.start += e->byte_start;
       t.end += e->byte_start;
-      e->hashes.push_back(t.hash);
     }
     const std::uint64_t size = e->text.size() + e->tokens.size() * (sizeof(fingerprint::Token) + 8) + 128;
     std::lock_guard lock(mu_);
@@ -389,7 +383,10 @@ Result<std::vector<Passage>> match_document(const index::Index& index, std::stri
   if (tokens.size() < fp.k || tokens.size() < params.min_words) return out;
   // Every shingle hash once (near-duplicate sketching needs them all); the samples are the
   // ones below the threshold, exactly as fingerprint::sample() picks them.
-  shingles = fingerprint::shingle_hashes(tokens, fp.k);
+  thread_local std::vector<std::uint64_t> doc_hashes;  // the tokens' hashes, side by side
+  doc_hashes.resize(tokens.size());
+  for (std::size_t i = 0; i < tokens.size(); ++i) doc_hashes[i] = tokens[i].hash;
+  shingles = fingerprint::shingle_hashes(doc_hashes, fp.k);
   // Per-thread scratch: most documents hit nothing, and their cost should be the lookups alone.
   thread_local std::vector<std::uint32_t> sample_pos;
   thread_local std::vector<std::uint64_t> keys;
@@ -423,9 +420,6 @@ Result<std::vector<Passage>> match_document(const index::Index& index, std::stri
     return a.second.d != b.second.d ? a.second.d < b.second.d : a.second.w < b.second.w;
   });
 
-  std::vector<std::uint64_t> doc_hashes;
-  doc_hashes.reserve(tokens.size());
-  for (const auto& t : tokens) doc_hashes.push_back(t.hash);
   const detail::TokenSeq doc_seq = detail::TokenSeq::whole(doc_hashes);
   const detail::AlignParams ap{params.max_gap, params.xdrop, params.resync_run};
 

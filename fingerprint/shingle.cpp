@@ -30,18 +30,24 @@ std::string Params::describe() const {
          " version=" + std::to_string(version);
 }
 
-std::vector<std::uint64_t> shingle_hashes(const std::vector<Token>& tokens, std::uint32_t k) {
+std::vector<std::uint64_t> shingle_hashes(const std::vector<std::uint64_t>& token_hashes, std::uint32_t k) {
   std::vector<std::uint64_t> out;
-  if (k == 0 || tokens.size() < k) return out;
-  out.resize(tokens.size() - k + 1);
+  if (k == 0 || token_hashes.size() < k) return out;
+  out.resize(token_hashes.size() - k + 1);
+  if (k == 5) {
+    hash_all<5>(token_hashes.data(), out.data(), out.size(), k);  // the default: XXH3's 40-byte path inlined
+  } else {
+    hash_all<0>(token_hashes.data(), out.data(), out.size(), k);
+  }
+  return out;
+}
+
+std::vector<std::uint64_t> shingle_hashes(const std::vector<Token>& tokens, std::uint32_t k) {
+  if (k == 0 || tokens.size() < k) return {};
   thread_local std::vector<std::uint64_t> h;
   h.resize(tokens.size());
   for (std::size_t i = 0; i < tokens.size(); ++i) h[i] = tokens[i].hash;
-  if (k == 5) {
-    hash_all<5>(h.data(), out.data(), out.size(), k);  // the default: XXH3's 40-byte path inlined
-  } else {
-    hash_all<0>(h.data(), out.data(), out.size(), k);
-  }
+  auto out = shingle_hashes(h, k);
   if (h.capacity() > (std::size_t{16} << 20)) std::vector<std::uint64_t>().swap(h);  // not a book per thread
   return out;
 }

@@ -36,6 +36,7 @@
 #include <array>
 #include <bit>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <shared_mutex>
@@ -428,15 +429,17 @@ struct Index::Impl {
     std::uint32_t num, pos;
   };
   bool bulk = false;
-  bool bulk_fresh = false;   // the postings family held nothing at begin_bulk: write Puts
   bool pending_marked = false;
   bool skip_compact = false;  // postings are a few fresh sorted files: nothing worth folding
-  bool flushed = false;       // a file was written in this bulk run
-  bool run_fresh = false;     // the family held nothing when this bulk run began
-  int run_files = 0;          // files this bulk run wrote
+  bool run_fresh = false;     // the family held nothing when this bulk run began: its first
+  int run_files = 0;          // file holds whole values (Puts), the later ones merge operands
   std::vector<Pending> pending;
   std::size_t max_pending = 0;  // begin_bulk's limit
   Status flush_pending();
+  // Writes one SST file (uncompressed) with `write` and moves it into family cf: past the
+  // write-ahead log and the memtable. The file is removed if it cannot be added.
+  Status ingest_file(int cf, const std::string& name,
+                     const std::function<rocksdb::Status(rocksdb::SstFileWriter&)>& write);
 
   ~Impl() {
     if (db) {
@@ -881,10 +884,8 @@ Status Index::begin_bulk(std::size_t max_pending) {
   it->SeekToFirst();
   if (!it->status().ok()) return db_error(it->status(), impl_->dir);
   impl_->bulk = true;
-  impl_->bulk_fresh = !it->Valid();
-  impl_->run_fresh = impl_->bulk_fresh;
+  impl_->run_fresh = !it->Valid();
   impl_->run_files = 0;
-  impl_->flushed = false;
   impl_->max_pending = std::max<std::size_t>(1, max_pending);
   return Ok{};
 }
@@ -922,28 +923,22 @@ Status Index::Impl::flush_pending() {
       i = j;
     }
   }
-  const auto file = dir / ("bulk-postings-" + std::to_string(pending.front().num) + ".sst");
-  rocksdb::Options o(rocksdb::DBOptions(), cf_options(kPostings));
-  rocksdb::SstFileWriter w(rocksdb::EnvOptions(), o, cfs[kPostings]);
-  if (auto s = w.Open(file.string()); !s.ok()) return db_error(s, dir);
-  std::string v;
-  for (std::size_t i = 0; i < pending.size();) {
-    const auto bucket = static_cast<std::uint32_t>(pending[i].hash >> shift);
-    v.clear();
-    for (; i < pending.size() && (pending[i].hash >> shift) == bucket; ++i)
-      put_posting(v, pending[i].hash, pending[i].num, pending[i].pos);
-    const auto s = bulk_fresh ? w.Put(be32(bucket), v) : w.Merge(be32(bucket), v);
-    if (!s.ok()) return db_error(s, dir);
-  }
-  if (auto s = w.Finish(); !s.ok()) return db_error(s, dir);
+  const bool whole_values = run_fresh && run_files == 0;
+  auto st = ingest_file(kPostings, "bulk-postings-" + std::to_string(pending.front().num) + ".sst",
+                        [&](rocksdb::SstFileWriter& w) {
+                          std::string v;
+                          for (std::size_t i = 0; i < pending.size();) {
+                            const auto bucket = static_cast<std::uint32_t>(pending[i].hash >> shift);
+                            v.clear();
+                            for (; i < pending.size() && (pending[i].hash >> shift) == bucket; ++i)
+                              put_posting(v, pending[i].hash, pending[i].num, pending[i].pos);
+                            const auto s = whole_values ? w.Put(be32(bucket), v) : w.Merge(be32(bucket), v);
+                            if (!s.ok()) return s;
+                          }
+                          return rocksdb::Status::OK();
+                        });
+  if (!st) return st;
   std::vector<Pending>().swap(pending);
-  rocksdb::IngestExternalFileOptions io;
-  io.move_files = true;
-  if (auto s = db->IngestExternalFile(cfs[kPostings], {file.string()}, io); !s.ok()) {
-    std::error_code ec;
-    std::filesystem::remove(file, ec);
-    return db_error(s, dir);
-  }
   // A fresh run's files are whole values then merge operands over them, each file sorted, each
   // ingested one level above the last: reads merge them (the merge operator merges sorted
   // lists) at about the cost of reading them, and the scan reads the saved table anyway. So a
@@ -951,8 +946,31 @@ Status Index::Impl::flush_pending() {
   // 1,000-work ingest); a longer run, or one on top of earlier postings, is.
   ++run_files;
   skip_compact = run_fresh && run_files <= 4;
-  flushed = true;
-  bulk_fresh = false;  // later files of this run merge onto this one
+  return Ok{};
+}
+
+Status Index::Impl::ingest_file(int cf, const std::string& name,
+                                const std::function<rocksdb::Status(rocksdb::SstFileWriter&)>& write) {
+  const auto file = dir / name;
+  rocksdb::Status s;
+  {
+    rocksdb::Options o(rocksdb::DBOptions(), cf_options(cf));
+    o.compression = rocksdb::kNoCompression;  // both callers write bits that do not compress
+    rocksdb::SstFileWriter w(rocksdb::EnvOptions(), o, cfs[static_cast<std::size_t>(cf)]);
+    s = w.Open(file.string());
+    if (s.ok()) s = write(w);
+    if (s.ok()) s = w.Finish();
+  }
+  if (s.ok()) {
+    rocksdb::IngestExternalFileOptions io;
+    io.move_files = true;
+    s = db->IngestExternalFile(cfs[static_cast<std::size_t>(cf)], {file.string()}, io);
+  }
+  if (!s.ok()) {
+    std::error_code ec;
+    std::filesystem::remove(file, ec);
+    return db_error(s, dir);
+  }
   return Ok{};
 }
 
@@ -1028,12 +1046,10 @@ Result<TableLayout> table_layout(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* w
 
 Result<std::unique_ptr<detail::PostingTable>> Index::Impl::build_table(const TableLayout& layout) const {
   const auto& base_of = layout.base_of;
-  constexpr std::uint64_t kDead = kDeadBase;
-  const std::uint64_t next = layout.words;
   std::uint64_t expected = 0;
   if (auto t = get(kDefault, "postings_total"); t && t->size() == 8)
     for (const char c : *t) expected = (expected << 8) | static_cast<unsigned char>(c);
-  auto t = std::make_unique<detail::PostingTable>(params.threshold(), expected, next);
+  auto t = std::make_unique<detail::PostingTable>(params.threshold(), expected, layout.words);
   std::vector<std::pair<std::uint64_t, std::uint32_t>> group;  // (hash, global position)
   rocksdb::ReadOptions ro;
   ro.fill_cache = false;  // one sequential pass; keep the block cache for the texts
@@ -1045,7 +1061,7 @@ Result<std::unique_ptr<detail::PostingTable>> Index::Impl::build_table(const Tab
     group.clear();
     for (std::size_t off = 0; off + kPostingBytes <= v.size(); off += kPostingBytes) {
       const std::uint32_t num = get_le32(v.data() + off + 8);
-      if (num >= base_of.size() || base_of[num] == kDead) continue;  // a replaced work
+      if (num >= base_of.size() || base_of[num] == kDeadBase) continue;  // a replaced work
       group.emplace_back(get_le64(v.data() + off),
                          static_cast<std::uint32_t>(base_of[num] + get_le32(v.data() + off + 12)));
     }
@@ -1144,20 +1160,14 @@ Status Index::save_posting_table() {
       return db_error(st, impl_->dir);
     if (auto st = impl_->db->Write(rocksdb::WriteOptions(), &b); !st.ok()) return db_error(st, impl_->dir);
   }
-  // The chunks go in as one SST file (SstFileWriter + IngestExternalFile, like bulk postings):
-  // written once, uncompressed, past the write-ahead log and the memtable, which doubled
-  // ingest's writing time when they went through Put.
-  const auto file = impl_->dir / "posting-table.sst";
-  {
-    rocksdb::Options o(rocksdb::DBOptions(), Impl::cf_options(kDefault));
-    o.compression = rocksdb::kNoCompression;  // 6-byte entries of random bits
-    rocksdb::SstFileWriter w(rocksdb::EnvOptions(), o, impl_->cfs[kDefault]);
-    if (auto s = w.Open(file.string()); !s.ok()) return db_error(s, impl_->dir);
+  // The chunks go in as one SST file, like bulk postings: written once, past the write-ahead
+  // log and the memtable, which doubled ingest's writing time when they went through Put.
+  auto st = impl_->ingest_file(kDefault, "posting-table.sst", [&](rocksdb::SstFileWriter& w) {
     std::string chunk;
     std::uint32_t n = 0;
-    rocksdb::Status st;
+    rocksdb::Status s;
     const auto put = [&] {
-      if (st.ok()) st = w.Put(kTableChunkPrefix + be32(n++), chunk);
+      if (s.ok()) s = w.Put(kTableChunkPrefix + be32(n++), chunk);
       chunk.clear();
     };
     (*table)->save([&](const void* p, std::size_t len) {
@@ -1171,19 +1181,11 @@ Status Index::save_posting_table() {
       }
     });
     if (!chunk.empty()) put();
-    if (st.ok()) st = w.Finish();
-    if (!st.ok()) return db_error(st, impl_->dir);
-  }
-  rocksdb::IngestExternalFileOptions io;
-  io.move_files = true;
-  if (auto s = impl_->db->IngestExternalFile(impl_->cfs[kDefault], {file.string()}, io); !s.ok()) {
-    std::error_code ec;
-    std::filesystem::remove(file, ec);
+    return s;
+  });
+  if (!st) return st;
+  if (auto s = impl_->db->Put(rocksdb::WriteOptions(), impl_->cfs[kDefault], kTableMeta, layout->tag); !s.ok())
     return db_error(s, impl_->dir);
-  }
-  rocksdb::Status st;
-  if (st.ok()) st = impl_->db->Put(rocksdb::WriteOptions(), impl_->cfs[kDefault], kTableMeta, layout->tag);
-  if (!st.ok()) return db_error(st, impl_->dir);
   return Ok{};
 }
 
