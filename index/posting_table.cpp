@@ -42,7 +42,9 @@ void PostingTable::finish() {
   while (dir_.size() < buckets_ + 1) dir_.push_back(static_cast<std::uint32_t>(count_));
   // dir_[b] is where bucket b starts; dir_.back() is the end of the last bucket.
   bytes_.resize(static_cast<std::size_t>(count_) * kEntry + 2);  // padding: find() reads 8 bytes
-  // at the last entry. Shrink only when it saves much: it copies the whole table.
+  std::memset(bytes_.data() + bytes_.size() - 2, 0, 2);            // at the last entry (and
+  // save() writes it, so it is never left uninitialised). Shrink only when it saves much: it
+  // copies the whole table.
   if (bytes_.capacity() - bytes_.size() > (std::size_t{1} << 20) + bytes_.size() / 16) bytes_.shrink_to_fit();
 }
 

@@ -62,13 +62,13 @@ class NearDupTable {
  private:
   using WorkSketches = std::vector<index::WindowSketch>;
   explicit NearDupTable(const index::Index& index) : index_(index) {}
-  std::uint32_t band_key(const fingerprint::Sketch& s, std::uint32_t band) const;
+  std::uint64_t band_key(const fingerprint::Sketch& s, std::uint32_t band) const;
   Result<std::shared_ptr<const WorkSketches>> work_sketches(std::uint32_t work) const;
 
   const index::Index& index_;
   std::uint32_t bands_ = 0, rows_ = 0;
   std::vector<Window> windows_;
-  std::uint32_t stored_key(std::uint32_t band_key) const;
+  std::uint32_t stored_key(std::uint64_t band_key) const;
   // Sorted by band key: stored_key(key) << window_bits_ | window number (4 bytes an entry).
   std::vector<std::uint32_t> entries_;
   unsigned window_bits_ = 1;

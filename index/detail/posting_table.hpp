@@ -20,6 +20,7 @@
 #include <memory>
 #include <vector>
 
+#include "common/huge_alloc.hpp"
 #include "common/prefetch.hpp"
 
 namespace prov::index::detail {
@@ -141,8 +142,8 @@ class PostingTable {
   std::uint64_t buckets_ = 1;
   std::uint64_t next_bucket_ = 0;
   std::uint64_t count_ = 0;
-  std::vector<std::uint32_t> dir_;
-  std::vector<unsigned char> bytes_;
+  std::vector<std::uint32_t, HugeAlloc<std::uint32_t>> dir_;
+  std::vector<unsigned char, HugeAlloc<unsigned char>> bytes_;
 };
 
 }  // namespace prov::index::detail
