@@ -393,8 +393,19 @@ std::vector<Token> tokenize(std::string_view text) {
       for (const auto& w : fast.words()) push_token(out, scratch, text, w.first, w.second);
       continue;
     }
-    if (next_bit<false>(c.alnum, rs) >= re) {  // letters and digits only: one word
+    const std::size_t b = next_bit<false>(c.alnum, rs);
+    if (b >= re) {  // letters and digits only: one word
       out.push_back(Token{static_cast<std::uint32_t>(rs), static_cast<std::uint32_t>(re), XXH3_64bits(lower + rs, re - rs)});
+      continue;
+    }
+    // One stretch of letters and digits with punctuation around it ("said,", "(he", "end.\""):
+    // a sixth of English runs. That stretch is the word unless a '_' touches it (ExtendNumLet
+    // joins); a mid character at its edge has no letter or digit beyond it to join.
+    const std::size_t a = b > rs ? rs : next_bit<true>(c.alnum, rs);
+    if (a >= re) continue;  // no letter or digit: no word
+    const std::size_t e = a == rs ? b : next_bit<false>(c.alnum, a);
+    if (next_bit<true>(c.alnum, e) >= re && (a == rs || p[a - 1] != '_') && (e == re || p[e] != '_')) {
+      out.push_back(Token{static_cast<std::uint32_t>(a), static_cast<std::uint32_t>(e), XXH3_64bits(lower + a, e - a)});
       continue;
     }
     ascii_run(p, rs, re, out, scratch);

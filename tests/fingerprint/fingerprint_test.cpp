@@ -192,6 +192,25 @@ TEST_CASE("the fast segmenter agrees with ICU on random mixes of tricky characte
   }
 }
 
+TEST_CASE("ASCII runs of one word among punctuation give ICU's tokens", "[fingerprint]") {
+  // tokenize() takes a run with one stretch of letters and digits as that word unless a '_'
+  // touches it; every other punctuated run goes through the ASCII word rules.
+  for (const char* s : {"said,", "(he", "end.\"", "'tis", "don'", "_a", "a_", "_a_", "x_y", "__", ",a,", "a--b",
+                        "3.5", "5.", ".5", "a.b", "a:b", "'", "(1)", "\"Yes!\"", "a__", "(_a)", "a.", "..a..",
+                        "0_", "(x) y_ _z", "1,000", ",1,", "e.g.", "U.S.A."}) {
+    require_same_tokens(s, s);
+    require_same_tokens(std::string("w ") + s + " w", s);
+  }
+  const std::string alphabet = "aZ7._,'\"-:;()!? ";
+  std::mt19937_64 rng(99);
+  for (int round = 0; round < 5000; ++round) {
+    std::string s;
+    const int len = 1 + static_cast<int>(rng() % 16);
+    for (int i = 0; i < len; ++i) s += alphabet[rng() % alphabet.size()];
+    require_same_tokens(s, "random ASCII");
+  }
+}
+
 TEST_CASE("a run that starts with ZWJ or Extend joins the whitespace before it, as in ICU", "[fingerprint]") {
   // Found by fuzzing tokenize() against tokenize_icu(): ICU attaches a ZWJ, Extend or Format
   // character to the space or tab before it (WB4, spaces staying together by WB3d), so the
