@@ -44,6 +44,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "common/huge_alloc.hpp"
 #include "common/json_writer.hpp"
 #include "common/sha256.hpp"
 #include "common/version.hpp"
@@ -433,7 +434,11 @@ struct Index::Impl {
   bool skip_compact = false;  // postings are a few fresh sorted files: nothing worth folding
   bool run_fresh = false;     // the family held nothing when this bulk run began: its first
   int run_files = 0;          // file holds whole values (Puts), the later ones merge operands
-  std::vector<Pending> pending;
+  // Reserved once per bulk run and reused by every flush: a run grew it from nothing by
+  // doubling at each of its flushes, and the copies and page faults of that were a tenth of an
+  // ingest. In huge pages, as is the radix sort's scratch (freed after each sort: kept, it
+  // added its 128 MB to the ingest's peak).
+  std::vector<Pending, HugeAlloc<Pending>> pending;
   std::size_t max_pending = 0;  // begin_bulk's limit
   Status flush_pending();
   // Writes one SST file (uncompressed) with `write` and moves it into family cf: past the
@@ -887,6 +892,8 @@ Status Index::begin_bulk(std::size_t max_pending) {
   impl_->run_fresh = !it->Valid();
   impl_->run_files = 0;
   impl_->max_pending = std::max<std::size_t>(1, max_pending);
+  // Address space only until written; a flush comes after the book that passes the limit.
+  impl_->pending.reserve(std::min<std::size_t>(impl_->max_pending + (1u << 20), std::size_t{64} << 20));
   return Ok{};
 }
 
@@ -902,7 +909,7 @@ Status Index::Impl::flush_pending() {
   const unsigned shift = bucket_shift(params);
   {
     const auto bucket_of = [&](const Pending& p) { return static_cast<std::size_t>(p.hash >> shift); };
-    std::vector<Pending> other(pending.size());
+    std::vector<Pending, HugeAlloc<Pending>> other(pending.size());
     for (const unsigned digit_shift : {0u, 8u}) {
       std::array<std::size_t, 257> start{};
       for (const auto& p : pending) ++start[((bucket_of(p) >> digit_shift) & 0xFF) + 1];
@@ -910,7 +917,7 @@ Status Index::Impl::flush_pending() {
       for (const auto& p : pending) other[start[(bucket_of(p) >> digit_shift) & 0xFF]++] = p;
       pending.swap(other);
     }
-    std::vector<Pending>().swap(other);
+    decltype(other)().swap(other);
     // Sampled hashes are below the threshold, so a bucket number has at most 16 bits.
     for (std::size_t i = 0; i < pending.size();) {
       const std::size_t b = bucket_of(pending[i]);
@@ -938,7 +945,7 @@ Status Index::Impl::flush_pending() {
                           return rocksdb::Status::OK();
                         });
   if (!st) return st;
-  std::vector<Pending>().swap(pending);
+  pending.clear();
   // A fresh run's files are whole values then merge operands over them, each file sorted, each
   // ingested one level above the last: reads merge them (the merge operator merges sorted
   // lists) at about the cost of reading them, and the scan reads the saved table anyway. So a
@@ -979,6 +986,7 @@ Status Index::end_bulk() {
   if (!m.bulk) return Ok{};
   m.bulk = false;
   if (auto st = m.flush_pending(); !st) return st;
+  decltype(m.pending)().swap(m.pending);
   if (m.pending_marked) {
     rocksdb::WriteOptions wo;
     wo.sync = true;
