@@ -56,7 +56,7 @@ class WorkCache {
     out.text = std::move(text).value();
     out.byte_start = m.blocks[b].byte_start;
     out.first_token = m.blocks[b].first_token;
-    out.tokens = fingerprint::tokenize(out.text);
+    fingerprint::tokenize(out.text, out.tokens);
     out.hashes.clear();
     for (const auto& t : out.tokens) out.hashes.push_back(t.hash);
     return Ok{};
@@ -379,7 +379,7 @@ Result<std::vector<Passage>> match_document(const index::Index& index, std::stri
   std::vector<std::uint64_t> local_shingles;
   std::vector<std::uint64_t>& shingles = shingles_out ? *shingles_out : local_shingles;
   shingles.clear();
-  tokens = fingerprint::tokenize(text);
+  fingerprint::tokenize(text, tokens);
   if (tokens.size() < fp.k || tokens.size() < params.min_words) return out;
   // Every shingle hash once (near-duplicate sketching needs them all); the samples are the
   // ones below the threshold, exactly as fingerprint::sample() picks them.

@@ -148,6 +148,9 @@ Result<std::vector<NearDupTable::Candidate>> NearDupTable::probe(const fingerpri
     keys[b] = band_key(s, b);
     prefetch(&dir_[keys[b] >> (64 - dir_bits_)]);
   }
+  // Then all slots' entries (the table is 16 MB at 1,000 works: nearly every band missed the
+  // cache twice, one band after another, and probes were 9 % of a scan).
+  for (std::uint32_t b = 0; b < bands_; ++b) prefetch(entries_.data() + dir_[keys[b] >> (64 - dir_bits_)]);
   const std::uint32_t window_mask = window_bits_ >= 32 ? ~0u : (1u << window_bits_) - 1;
   for (std::uint32_t b = 0; b < bands_; ++b) {
     const auto slot = static_cast<std::uint32_t>(keys[b] >> (64 - dir_bits_));

@@ -122,10 +122,10 @@ Result<ScanResult> scan(const index::Index& index, const ScanOptions& options) {
   for (unsigned t = 0; t < threads; ++t) {
     workers.emplace_back([&, t] {
       std::vector<Doc> batch;
+      std::vector<fingerprint::Token> tokens;  // per document, memory reused
+      std::vector<std::uint64_t> shingles;
       while (queue.pop(batch)) {
         for (auto& doc : batch) {
-          std::vector<fingerprint::Token> tokens;
-          std::vector<std::uint64_t> shingles;
           auto passages = match_document(index, doc.rec.text, options.match, *cache, &tokens, &shingles);
           if (!passages) {
             std::lock_guard lock(err_mu);
@@ -165,6 +165,10 @@ Result<ScanResult> scan(const index::Index& index, const ScanOptions& options) {
                                                d.containment});
               ++match_count;
             }
+          }
+          if (tokens.capacity() > (std::size_t{1} << 22)) {  // not a huge document's for the run
+            tokens = {};
+            shingles = {};
           }
         }
       }

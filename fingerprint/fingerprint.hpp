@@ -47,6 +47,8 @@ struct Sample {
 // Segments and normalises `text` (valid UTF-8, < 4 GiB). Thread-safe; each call creates or
 // reuses a thread-local ICU break iterator.
 std::vector<Token> tokenize(std::string_view text);
+// The same tokens into `out` (cleared first), reusing its memory: for loops over many texts.
+void tokenize(std::string_view text, std::vector<Token>& out);
 // The same tokens computed by ICU alone, without the fast path (the reference in tests and
 // benchmarks; tokenize() must always agree with it).
 std::vector<Token> tokenize_icu(std::string_view text);

@@ -356,6 +356,12 @@ void ascii_run(const unsigned char* p, std::size_t rs, std::size_t re, std::vect
 }  // namespace
 
 std::vector<Token> tokenize(std::string_view text) {
+  std::vector<Token> out;
+  tokenize(text, out);
+  return out;
+}
+
+void tokenize(std::string_view text, std::vector<Token>& out) {
   // A word never contains ASCII whitespace, and ICU always breaks at it, so the text is cut
   // into whitespace-free runs; a run whose characters the fast segmenter knows is segmented
   // by it (detail/fast_words.hpp), any other run by ICU. Both give the same tokens: a test
@@ -365,8 +371,8 @@ std::vector<Token> tokenize(std::string_view text) {
   // run by run: a run of ASCII letters and digits only (most runs of most corpora) is one word,
   // hashed straight from the lower-cased copy; another pure-ASCII run goes through the ASCII
   // word rules (ascii_run); a run with a non-ASCII byte or '@' goes to the general path.
-  std::vector<Token> out;
-  if (text.empty()) return out;
+  out.clear();
+  if (text.empty()) return;
   out.reserve(text.size() / 6);
   thread_local Classified c;
   thread_local std::string scratch;
@@ -411,7 +417,6 @@ std::vector<Token> tokenize(std::string_view text) {
     ascii_run(p, rs, re, out, scratch);
   }
   if (c.lower.capacity() > (std::size_t{64} << 20)) c = Classified{};  // not a whole book per thread
-  return out;
 }
 
 }  // namespace prov::fingerprint
