@@ -135,6 +135,17 @@ void require_same_tokens(std::string_view text, const std::string& what) {
               << (i < ref.size() ? " icu=" + std::string(text.substr(ref[i].start, ref[i].end - ref[i].start)) : ""));
   }
 }
+// `rounds` texts of 1 to max_len pieces drawn from `alphabet` (seeded: the same texts every run).
+void require_same_tokens_on_random_texts(const std::vector<std::string>& alphabet, std::uint64_t seed, int rounds,
+                                         int max_len) {
+  std::mt19937_64 rng(seed);
+  for (int round = 0; round < rounds; ++round) {
+    std::string s;
+    const int len = 1 + static_cast<int>(rng() % static_cast<std::uint64_t>(max_len));
+    for (int i = 0; i < len; ++i) s += alphabet[rng() % alphabet.size()];
+    require_same_tokens(s, "random");
+  }
+}
 }  // namespace
 
 TEST_CASE("the fast segmenter gives exactly ICU's tokens on every corpus text", "[fingerprint]") {
@@ -183,13 +194,7 @@ TEST_CASE("the fast segmenter agrees with ICU on random mixes of tricky characte
   };
   for (char c = '!'; c <= '~'; ++c)
     if (!std::isalnum(static_cast<unsigned char>(c))) alphabet.emplace_back(1, c);
-  std::mt19937_64 rng(20261128);
-  for (int round = 0; round < 3000; ++round) {
-    std::string s;
-    const int len = 1 + static_cast<int>(rng() % 24);
-    for (int i = 0; i < len; ++i) s += alphabet[rng() % alphabet.size()];
-    require_same_tokens(s, "random");
-  }
+  require_same_tokens_on_random_texts(alphabet, 20261128, 3000, 24);
 }
 
 TEST_CASE("ASCII runs of one word among punctuation give ICU's tokens", "[fingerprint]") {
@@ -201,14 +206,9 @@ TEST_CASE("ASCII runs of one word among punctuation give ICU's tokens", "[finger
     require_same_tokens(s, s);
     require_same_tokens(std::string("w ") + s + " w", s);
   }
-  const std::string alphabet = "aZ7._,'\"-:;()!? ";
-  std::mt19937_64 rng(99);
-  for (int round = 0; round < 5000; ++round) {
-    std::string s;
-    const int len = 1 + static_cast<int>(rng() % 16);
-    for (int i = 0; i < len; ++i) s += alphabet[rng() % alphabet.size()];
-    require_same_tokens(s, "random ASCII");
-  }
+  std::vector<std::string> alphabet;
+  for (const char c : std::string_view("aZ7._,'\"-:;()!? ")) alphabet.emplace_back(1, c);
+  require_same_tokens_on_random_texts(alphabet, 99, 5000, 16);
 }
 
 TEST_CASE("a run that starts with ZWJ or Extend joins the whitespace before it, as in ICU", "[fingerprint]") {
