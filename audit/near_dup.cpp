@@ -143,18 +143,20 @@ Result<std::vector<NearDupTable::Candidate>> NearDupTable::probe(const fingerpri
   std::vector<Candidate> out;
   if (s.empty() || entries_.empty()) return out;
   std::vector<std::uint32_t> hits;
-  std::uint64_t keys[fingerprint::kSketchBins];
+  std::uint32_t slots[fingerprint::kSketchBins], wants[fingerprint::kSketchBins];
   for (std::uint32_t b = 0; b < bands_; ++b) {  // all slots first: their cache misses overlap
-    keys[b] = band_key(s, b);
-    prefetch(&dir_[keys[b] >> (64 - dir_bits_)]);
+    const std::uint64_t key = band_key(s, b);
+    slots[b] = static_cast<std::uint32_t>(key >> (64 - dir_bits_));
+    wants[b] = stored_key(key);
+    prefetch(&dir_[slots[b]]);
   }
   // Then all slots' entries (the table is 16 MB at 1,000 works: nearly every band missed the
   // cache twice, one band after another, and probes were 9 % of a scan).
-  for (std::uint32_t b = 0; b < bands_; ++b) prefetch(entries_.data() + dir_[keys[b] >> (64 - dir_bits_)]);
+  for (std::uint32_t b = 0; b < bands_; ++b) prefetch(entries_.data() + dir_[slots[b]]);
   const std::uint32_t window_mask = window_bits_ >= 32 ? ~0u : (1u << window_bits_) - 1;
   for (std::uint32_t b = 0; b < bands_; ++b) {
-    const auto slot = static_cast<std::uint32_t>(keys[b] >> (64 - dir_bits_));
-    const std::uint32_t want = stored_key(keys[b]);
+    const std::uint32_t slot = slots[b];
+    const std::uint32_t want = wants[b];
     for (std::uint32_t i = dir_[slot], e = dir_[slot + 1]; i < e; ++i) {
       const std::uint32_t x = entries_[i];
       const std::uint32_t key = window_bits_ >= 32 ? 0 : x >> window_bits_;

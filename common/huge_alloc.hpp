@@ -1,4 +1,5 @@
-// common/huge_alloc.hpp: an allocator for the scan's large in-memory tables.
+// common/huge_alloc.hpp: an allocator for large in-memory tables (the scan's posting table,
+// ingest's pending postings and their sort scratch).
 //
 // Loading the posting table touched 150 MB of fresh memory a 4 KiB page at a time: 37,000 page
 // faults, 4 % of a one-shard scan on this project's virtual machines. Blocks of 4 MiB or more

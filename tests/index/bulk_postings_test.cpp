@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 
 #include "common/file_io.hpp"
 #include "common/sha256.hpp"
@@ -28,6 +29,15 @@ ingest::Book make_book(const std::string& text, const std::string& path) {
   b.text = text;
   b.offsets = {ingest::OffsetSpan{0, text.size(), "", 0, 0}};
   return b;
+}
+
+// One bulk run adding texts[from, to) (named by their index), ended and compacted as ingest does.
+void bulk_add(index::Index& ix, const std::vector<std::string>& texts, std::size_t from, std::size_t to,
+              std::optional<std::size_t> max_pending = std::nullopt) {
+  REQUIRE((max_pending ? ix.begin_bulk(*max_pending) : ix.begin_bulk()).ok());
+  for (std::size_t i = from; i < to; ++i) REQUIRE(ix.add_book(make_book(texts[i], std::to_string(i))).ok());
+  REQUIRE(ix.end_bulk().ok());
+  REQUIRE(ix.compact().ok());
 }
 
 std::vector<std::string> fixture_texts() {
@@ -70,30 +80,18 @@ TEST_CASE("bulk postings equal per-book postings, fresh and on top of existing o
   {  // bulk into a fresh index (plain values), then bulk again on top (merge operands)
     auto ix = index::Index::open_for_write(dir / "bulk", fingerprint::Params{});
     REQUIRE(ix.ok());
-    REQUIRE((*ix)->begin_bulk().ok());
-    for (std::size_t i = 0; i < 2; ++i) REQUIRE((*ix)->add_book(make_book(texts[i], std::to_string(i))).ok());
-    REQUIRE((*ix)->end_bulk().ok());
-    REQUIRE((*ix)->compact().ok());
-    REQUIRE((*ix)->begin_bulk().ok());
-    for (std::size_t i = 2; i < texts.size(); ++i) REQUIRE((*ix)->add_book(make_book(texts[i], std::to_string(i))).ok());
-    REQUIRE((*ix)->end_bulk().ok());
-    REQUIRE((*ix)->compact().ok());
+    bulk_add(**ix, texts, 0, 2);
+    bulk_add(**ix, texts, 2, texts.size());
   }
   {  // bulk with a tiny memory limit: a file every few hundred postings, merged
     auto ix = index::Index::open_for_write(dir / "chunked", fingerprint::Params{});
     REQUIRE(ix.ok());
-    REQUIRE((*ix)->begin_bulk(300).ok());
-    for (std::size_t i = 0; i < texts.size(); ++i) REQUIRE((*ix)->add_book(make_book(texts[i], std::to_string(i))).ok());
-    REQUIRE((*ix)->end_bulk().ok());
-    REQUIRE((*ix)->compact().ok());
+    bulk_add(**ix, texts, 0, texts.size(), 300);
   }
   {  // a fresh run of a few files (one per work): not compacted, merged when read
     auto ix = index::Index::open_for_write(dir / "few", fingerprint::Params{});
     REQUIRE(ix.ok());
-    REQUIRE((*ix)->begin_bulk(1).ok());
-    for (std::size_t i = 0; i < texts.size(); ++i) REQUIRE((*ix)->add_book(make_book(texts[i], std::to_string(i))).ok());
-    REQUIRE((*ix)->end_bulk().ok());
-    REQUIRE((*ix)->compact().ok());  // skipped: 4 files, read merged
+    bulk_add(**ix, texts, 0, texts.size(), 1);  // compact() skipped: 4 files, read merged
   }
   auto ref = index::Index::open_read_only(dir / "ref");
   REQUIRE(ref.ok());
@@ -157,10 +155,7 @@ TEST_CASE("a saved posting table is read while it is current and rebuilt once th
   {
     auto ix = index::Index::open_for_write(path, fingerprint::Params{});
     REQUIRE(ix.ok());
-    REQUIRE((*ix)->begin_bulk().ok());
-    for (std::size_t i = 0; i < 3; ++i) REQUIRE((*ix)->add_book(make_book(texts[i], std::to_string(i))).ok());
-    REQUIRE((*ix)->end_bulk().ok());
-    REQUIRE((*ix)->compact().ok());
+    bulk_add(**ix, texts, 0, 3);
     REQUIRE((*ix)->save_posting_table().ok());
   }
   const std::size_t three = check(true);
