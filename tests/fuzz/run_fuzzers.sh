@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every fuzz target for a few seconds on its seeds (fixtures/fuzz/<target>/ if present,
 # plus matching fixtures). Usage: run_fuzzers.sh BUILD_DIR SECONDS
+# PROV_FUZZ_ARTIFACTS=DIR keeps the inputs of contained slow runs there.
 set -euo pipefail
-build=${1:-build-fuzz}
+build=$(cd "${1:-build-fuzz}" && pwd)
 secs=${2:-20}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 status=0
@@ -10,6 +11,7 @@ for bin in "$build"/tests/fuzz/fuzz_*; do
   [ -x "$bin" ] || continue
   name=$(basename "$bin")
   work=$(mktemp -d)
+  mkdir "$work/corpus"
   seeds=()
   [ -d "$root/fixtures/fuzz/${name#fuzz_}" ] && seeds+=("$root/fixtures/fuzz/${name#fuzz_}")
   # Real files of the format from the shared corpus, when it is there (read-only seeds).
@@ -25,9 +27,20 @@ for bin in "$build"/tests/fuzz/fuzz_*; do
   esac
   for d in "${seed_dirs[@]}"; do [ -d "$d" ] && seeds+=("$d"); done
   echo "fuzz: $name for ${secs}s"
-  if ! "$bin" -max_total_time="$secs" -max_len=262144 -rss_limit_mb=2048 -timeout=10 \
-      -print_final_stats=0 "$work" "${seeds[@]}" >"$work.log" 2>&1; then
-    echo "fuzz: $name FAILED"; tail -40 "$work.log"; status=1
+  if ! (cd "$work" && "$bin" -max_total_time="$secs" -max_len=262144 -rss_limit_mb=2048 -timeout=10 \
+      -print_final_stats=0 corpus "${seeds[@]}") >"$work.log" 2>&1; then
+    # A timeout spent inside a library whose reader production isolates (poppler, libmobi,
+    # djvulibre: ingest/isolate.cpp kills it at timeout_s) is reported, not failed on; see
+    # classify_timeout.sh. Crashes, leaks and timeouts in our own code fail.
+    if verdict=$(bash "$root/tests/fuzz/classify_timeout.sh" "$work.log"); then
+      unit=$(ls "$work"/timeout-* 2>/dev/null | head -1)
+      echo "fuzz: $name slow input, $verdict (input ${unit:+$(wc -c <"$unit") bytes, sha256 $(sha256sum "$unit" | cut -c1-16)})"
+      if [ -n "${PROV_FUZZ_ARTIFACTS:-}" ] && [ -n "$unit" ]; then
+        mkdir -p "$PROV_FUZZ_ARTIFACTS" && cp "$unit" "$PROV_FUZZ_ARTIFACTS/$name-$(basename "$unit")"
+      fi
+    else
+      echo "fuzz: $name FAILED${verdict:+ ($verdict)}"; tail -40 "$work.log"; status=1
+    fi
   fi
   rm -rf "$work" "$work.log"
 done
