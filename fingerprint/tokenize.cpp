@@ -194,7 +194,7 @@ struct FusedTable {
         default: cls[u] = kfOther; break;
       }
     }
-    for (const unsigned char c : {' ', '\n', '\t', '\r', '\f', '\v'}) cls[c] = kfSpace;
+    for (const char c : {' ', '\n', '\t', '\r', '\f', '\v'}) cls[static_cast<unsigned char>(c)] = kfSpace;
   }
 };
 const FusedTable kFused;

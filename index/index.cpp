@@ -1077,7 +1077,7 @@ Result<std::unique_ptr<detail::PostingTable>> Index::Impl::build_table(const Tab
     // numbers ascend with global positions), and so is one that compaction folded (the merge
     // operator merges sorted lists). Operands not yet folded, or lists from older indexes, are
     // sorted runs one after another: merge them.
-    std::size_t run_end = std::is_sorted_until(group.begin(), group.end()) - group.begin();
+    auto run_end = static_cast<std::size_t>(std::is_sorted_until(group.begin(), group.end()) - group.begin());
     for (int merges = 0; run_end < group.size(); ++merges) {
       if (merges == 8) {  // many small runs (incremental ingests): one sort is cheaper
         std::sort(group.begin(), group.end());

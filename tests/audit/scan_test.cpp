@@ -121,9 +121,9 @@ TEST_CASE("planted passages are found with exact offsets in every shard format",
       const auto& w = fx.works[wi];
       const std::string text = *fx.index->text(w.num);
       const auto toks = fingerprint::tokenize(text);
-      for (int v = 0; v < 3; ++v) {
+      for (std::size_t v = 0; v < 3; ++v) {
         const std::string variant = variants[v];
-        const std::size_t len = 30 + static_cast<std::size_t>(37 * (v + 1) * (wi + 1)) % 200;
+        const std::size_t len = 30 + (37 * (v + 1) * (wi + 1)) % 200;
         const std::size_t a = 50 + static_cast<std::size_t>(doc_counter * 131) % (toks.size() - len - 100);
         const Span sp = word_span(toks, a, a + len);
         std::string passage = text.substr(sp.start, sp.end - sp.start);

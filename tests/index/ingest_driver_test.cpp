@@ -22,7 +22,8 @@ std::string stored_zip(const std::vector<std::pair<std::string, std::string>>& m
   // CRC-32 (IEEE), bitwise: test data is small.
   auto crc32 = [](const std::string& s) {
     std::uint32_t c = 0xFFFFFFFFu;
-    for (unsigned char b : s) {
+    for (const char ch : s) {
+      const auto b = static_cast<unsigned char>(ch);
       c ^= b;
       for (int k = 0; k < 8; ++k) c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1u)));
     }
