@@ -423,10 +423,17 @@ Result<std::vector<Passage>> match_document(const index::Index& index, std::stri
   const detail::TokenSeq doc_seq = detail::TokenSeq::whole(doc_hashes);
   const detail::AlignParams ap{params.max_gap, params.xdrop, params.resync_run};
 
+  thread_local std::vector<Hit> hits;
   for (std::size_t g = 0; g < work_hits.size();) {
     const std::uint32_t work = work_hits[g].first;
-    std::vector<Hit> hits;
-    for (; g < work_hits.size() && work_hits[g].first == work; ++g) hits.push_back(work_hits[g].second);
+    const std::size_t g0 = g;
+    while (g < work_hits.size() && work_hits[g].first == work) ++g;
+    // The common case in unrelated text: one hit of a stock shingle in this work, which would
+    // make a chain of one seed that is not rare enough to check (below). Skipped here without
+    // building chains: the same outcome, minus five allocations a hit.
+    if (g - g0 == 1 && work_hits[g0].second.occurrences > params.rare_postings) continue;
+    hits.clear();
+    for (std::size_t i = g0; i < g; ++i) hits.push_back(work_hits[i].second);
     auto chains = chain_hits(hits, params);
     std::shared_ptr<const index::TextBlockMap> map;
     std::unique_ptr<WorkWindow> win;
