@@ -2,6 +2,9 @@
 # Runs every fuzz target for a few seconds on its seeds (fixtures/fuzz/<target>/ if present,
 # plus matching fixtures). Usage: run_fuzzers.sh BUILD_DIR SECONDS
 # PROV_FUZZ_ARTIFACTS=DIR keeps the inputs of contained slow runs there.
+# PROV_FUZZ_SEED=N (default 1) fixes libFuzzer's random seed, so that CI's brief runs try the
+# same inputs every time and a CI result is reproducible; PROV_FUZZ_SEED=0 draws a new seed per
+# run, for exploring (e.g. run_fuzzers.sh build-fuzz 600).
 set -euo pipefail
 build=$(cd "${1:-build-fuzz}" && pwd)
 secs=${2:-20}
@@ -27,7 +30,7 @@ for bin in "$build"/tests/fuzz/fuzz_*; do
   esac
   for d in "${seed_dirs[@]}"; do [ -d "$d" ] && seeds+=("$d"); done
   echo "fuzz: $name for ${secs}s"
-  if ! (cd "$work" && "$bin" -max_total_time="$secs" -max_len=262144 -rss_limit_mb=2048 -timeout=10 \
+  if ! (cd "$work" && "$bin" -seed="${PROV_FUZZ_SEED:-1}" -max_total_time="$secs" -max_len=262144 -rss_limit_mb=2048 -timeout=10 \
       -print_final_stats=0 corpus "${seeds[@]}") >"$work.log" 2>&1; then
     # A timeout spent inside a library whose reader production isolates (poppler, libmobi,
     # djvulibre: ingest/isolate.cpp kills it at timeout_s) is reported, not failed on; see
@@ -40,6 +43,11 @@ for bin in "$build"/tests/fuzz/fuzz_*; do
       fi
     else
       echo "fuzz: $name FAILED${verdict:+ ($verdict)}"; tail -40 "$work.log"; status=1
+      # The input, so that a CI log is enough to reproduce: base64 -d > x; $bin x
+      unit=$(ls "$work"/crash-* "$work"/leak-* "$work"/oom-* "$work"/timeout-* 2>/dev/null | head -1)
+      if [ -n "$unit" ] && [ "$(wc -c <"$unit")" -le 65536 ]; then
+        echo "fuzz: $name input ($(wc -c <"$unit") bytes), base64:"; base64 -w 0 "$unit"; echo
+      fi
     fi
   fi
   rm -rf "$work" "$work.log"
