@@ -7,6 +7,7 @@
 
 #include <libtorrent/add_torrent_params.hpp>
 #include <libtorrent/announce_entry.hpp>
+#include <libtorrent/bdecode.hpp>
 #include <libtorrent/error_code.hpp>
 #include <libtorrent/file_storage.hpp>
 #include <libtorrent/magnet_uri.hpp>
@@ -36,11 +37,29 @@ int clamp_int(std::uint64_t v) {
 
 void fill_kind(TorrentMeta& m, bool v1, bool v2) { m.kind = v1 && v2 ? "hybrid" : v2 ? "v2" : "v1"; }
 
-TorrentMeta from_torrent_info(const lt::torrent_info& ti) {
+// Does the info dictionary hold v1 piece hashes, 20 bytes for each of the torrent's pieces?
+// libtorrent 2.0.8 reports a v1 info-hash for a v2 torrent whose info dictionary also has a v1
+// "length" but no "pieces" (found by fuzz_torrent: the key had been moved out of the info
+// dictionary), and hash_for_piece() then reads past the info section, so the "piece hashes"
+// were whatever memory lay there and two parses of the same bytes differed.
+// `cfg`: the limits libtorrent has already parsed this info dictionary under.
+bool has_v1_piece_hashes(const lt::torrent_info& ti, const lt::load_torrent_limits& cfg) {
+  const auto section = ti.info_section();
+  lt::error_code ec;
+  const lt::bdecode_node info = lt::bdecode(section, ec, nullptr, cfg.max_decode_depth, cfg.max_decode_tokens);
+  if (ec || info.type() != lt::bdecode_node::dict_t) return false;
+  const lt::bdecode_node pieces = info.dict_find_string("pieces");
+  return pieces && static_cast<std::size_t>(pieces.string_length()) == std::size_t{20} * static_cast<std::size_t>(ti.num_pieces());
+}
+
+TorrentMeta from_torrent_info(const lt::torrent_info& ti, const lt::load_torrent_limits& cfg) {
   TorrentMeta m;
   const auto& ih = ti.info_hashes();
-  fill_kind(m, ih.has_v1(), ih.has_v2());
-  if (ih.has_v1()) m.info_hash_v1 = hash_hex(ih.v1);
+  // Without v1 piece hashes a torrent is not a v1 torrent, whatever libtorrent says: no v1
+  // client could use it, and its pieces could not be verified as v1.
+  const bool v1 = ih.has_v1() && (!ih.has_v2() || has_v1_piece_hashes(ti, cfg));
+  fill_kind(m, v1, ih.has_v2());
+  if (v1) m.info_hash_v1 = hash_hex(ih.v1);
   if (ih.has_v2()) m.info_hash_v2 = hash_hex(ih.v2);
   m.name = ti.name();
   m.piece_length = static_cast<std::uint64_t>(ti.piece_length());
@@ -82,7 +101,7 @@ TorrentMeta from_torrent_info(const lt::torrent_info& ti) {
     if (!f.pad) m.total_size += f.size;
     m.files.push_back(std::move(f));
   }
-  if (ih.has_v1()) {
+  if (v1) {
     m.v1_pieces.reserve(std::size_t{20} * m.num_pieces);
     for (lt::piece_index_t p{0}; p < lt::piece_index_t{ti.num_pieces()}; ++p) {
       const lt::sha1_hash h = ti.hash_for_piece(p);
@@ -118,7 +137,7 @@ Result<TorrentMeta> read_torrent_bytes(std::string_view name, std::string_view b
   try {
     const lt::torrent_info ti(lt::span<const char>(bytes.data(), static_cast<std::ptrdiff_t>(bytes.size())),
                               cfg, lt::from_span);
-    TorrentMeta m = from_torrent_info(ti);
+    TorrentMeta m = from_torrent_info(ti, cfg);
     m.source = std::string(name);
     m.torrent_sha256 = sha256_hex(bytes);
     m.torrent_bytes = bytes.size();

@@ -196,3 +196,23 @@ TEST_CASE("torrent limits and malformed input give errors, not exceptions", "[to
   CHECK(prov::ingest::is_magnet("magnet:?xt=urn:btih:c50e647feae36745cc1bde26753ef39572cf21bc"));
   CHECK_FALSE(prov::ingest::is_magnet("magnet.torrent"));
 }
+
+// Found by fuzz_torrent: a v2 torrent whose info dictionary has a v1 "length" but whose
+// "pieces" were moved out of it. libtorrent 2.0.8 reports a v1 info-hash for it, and its
+// hash_for_piece() reads past the info section, so "piece hashes" were stray memory and two
+// parses of the same bytes could differ. Without v1 piece hashes the torrent is v2 only.
+TEST_CASE("a v2 torrent with a v1 length but no v1 piece hashes is v2 only", "[torrent]") {
+  const std::string path = std::string(PROV_SOURCE_DIR) + "/fixtures/fuzz/torrent/v2_v1_length_without_pieces.torrent";
+  auto m = prov::ingest::read_torrent(path);
+  REQUIRE(m.ok());
+  CHECK(m->kind == "v2");
+  CHECK(m->info_hash_v1.empty());
+  CHECK(m->v1_pieces.empty());
+  CHECK(m->info_hash_v2.size() == 64);
+  CHECK(m->num_pieces == 16);
+  REQUIRE(m->files.size() == 1);
+  CHECK(m->files[0].size == 1048576);
+  auto again = prov::ingest::read_torrent(path);
+  REQUIRE(again.ok());
+  CHECK(again->info_hash_v2 == m->info_hash_v2);
+}
