@@ -1038,7 +1038,7 @@ Result<std::vector<WindowSketch>> Index::all_sketches() const {
 Result<TableLayout> table_layout(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* works, const std::filesystem::path& dir,
                                  const fingerprint::Params& params) {
   TableLayout l;
-  std::string tag = "provaudit posting table 1; entry 6 bytes; u32 " + std::to_string(sizeof(std::uint32_t)) +
+  std::string tag = "provaudit posting table 2; entry 6 bytes; filter 8 bits; u32 " + std::to_string(sizeof(std::uint32_t)) +
                     (std::endian::native == std::endian::little ? "; little-endian\n" : "; big-endian\n") +
                     params_json(params) + "\n";
   std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(rocksdb::ReadOptions(), works));
@@ -1236,11 +1236,24 @@ Status Index::lookup(const std::vector<std::uint64_t>& hashes, PostingLists& out
   const auto& table = *impl_->table;
   const auto& nums = impl_->table_nums;
   const auto& bases = impl_->table_bases;
-  for (std::size_t i = 0; i < hashes.size(); ++i) {
-    // Two stages: the directory slot 16 lookups ahead, the bucket's entries 8 ahead (a table
-    // of 100 M words is 150 MB: nearly every lookup misses the caches).
-    if (i + 16 < hashes.size()) table.prefetch(hashes[i + 16]);
-    if (i + 8 < hashes.size()) table.prefetch_entries(hashes[i + 8]);
+  // First the filter, one cache line a hash, 16 hashes ahead: ~96 % of a scan's lookups end
+  // there. Then the table for the rest, in two stages: the directory slot 16 lookups ahead,
+  // the bucket's entries 8 ahead (a table of 100 M words is 150 MB: nearly every lookup misses
+  // the caches).
+  thread_local std::vector<std::uint32_t> maybe;
+  maybe.clear();
+  const std::size_t n = hashes.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i + 16 < n) table.prefetch_filter(hashes[i + 16]);
+    if (table.may_contain(hashes[i])) maybe.push_back(static_cast<std::uint32_t>(i));
+  }
+  const std::size_t m = maybe.size();
+  std::size_t next = 0;  // hashes[next..] have no list in `out` yet
+  for (std::size_t c = 0; c < m; ++c) {
+    if (c + 16 < m) table.prefetch(hashes[maybe[c + 16]]);
+    if (c + 8 < m) table.prefetch_entries(hashes[maybe[c + 8]]);
+    const std::size_t i = maybe[c];
+    for (; next < i; ++next) out.offsets.push_back(static_cast<std::uint32_t>(out.postings.size()));
     table.find(hashes[i], [&](std::uint32_t g) {
       const auto at = std::upper_bound(bases.begin(), bases.end(), std::uint64_t{g}) - bases.begin() - 1;
       const auto k = static_cast<std::size_t>(at);
@@ -1248,7 +1261,9 @@ Status Index::lookup(const std::vector<std::uint64_t>& hashes, PostingLists& out
     });
     // Global positions ascend with work number, so each list is already sorted by (work, pos).
     out.offsets.push_back(static_cast<std::uint32_t>(out.postings.size()));
+    next = i + 1;
   }
+  for (; next < n; ++next) out.offsets.push_back(static_cast<std::uint32_t>(out.postings.size()));
   return Ok{};
 }
 

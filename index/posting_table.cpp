@@ -46,6 +46,27 @@ void PostingTable::finish() {
   // save() writes it, so it is never left uninitialised). Shrink only when it saves much: it
   // copies the whole table.
   if (bytes_.capacity() - bytes_.size() > (std::size_t{1} << 20) + bytes_.size() / 16) bytes_.shrink_to_fit();
+  build_filter();
+}
+
+void PostingTable::size_filter() {
+  filter_blocks_ = (count_ * 8 + 255) / 256;  // 8 bits a posting, 256 bits a block; 0 if empty
+  key_bits_ = std::max(1u, static_cast<unsigned>(std::bit_width(buckets_)) - 1 + check_bits_);  // <= 64
+}
+
+void PostingTable::build_filter() {
+  size_filter();
+  filter_.assign(filter_blocks_ * 8, 0);
+  // The entries in bucket order give back each posting's bucket and check bits: the hash's
+  // bits from check_shift_ up, which is all that filter_key() reads.
+  for (std::uint64_t b = 0; b + 1 < dir_.size(); ++b) {
+    for (std::uint32_t i = dir_[b]; i < dir_[b + 1]; ++i) {
+      const std::uint64_t key = (b << check_bits_) | check(i);
+      std::uint32_t* w = filter_.data() + filter_block(key) * 8;
+      const std::uint64_t m = filter_mix(key);
+      for (unsigned j = 0; j < 8; ++j) w[j] |= filter_bit(m, j);
+    }
+  }
 }
 
 }  // namespace prov::index::detail
