@@ -36,6 +36,32 @@ void BM_lookup(benchmark::State& state) {
 }
 BENCHMARK(BM_lookup)->Arg(175)->Arg(4096);
 
+// Random text-block reads (Index::text_block), as single-seed checks make them: one block of
+// a random work, nearly never the same twice.
+void BM_text_block(benchmark::State& state) {
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> blocks;  // (work, blocks)
+  for (std::uint32_t num = 1; blocks.size() < 4096 && num < 1u << 20; ++num) {
+    auto m = g_index->text_blocks(num);
+    if (m) blocks.emplace_back(num, static_cast<std::uint32_t>(m->blocks.size()));
+    if (!m && num > 100000) break;
+  }
+  if (blocks.empty()) {
+    state.SkipWithError("no works");
+    return;
+  }
+  std::mt19937_64 rng(7);
+  std::size_t bytes = 0;
+  for (auto _ : state) {
+    const auto& [num, n] = blocks[rng() % blocks.size()];
+    auto t = g_index->text_block(num, static_cast<std::uint32_t>(rng() % n));
+    if (!t) state.SkipWithError("read failed");
+    bytes += t->size();
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+  state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
+}
+BENCHMARK(BM_text_block);
+
 }  // namespace
 
 int main(int argc, char** argv) {
