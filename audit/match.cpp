@@ -73,6 +73,24 @@ class WorkCache {
     }
     auto e = std::make_shared<Block>();
     if (auto st = peek(work, m, b, *e); !st) return std::move(st).error();
+    return insert(key, m, b, std::move(e));
+  }
+
+  // Enters a block that peek() read (a single-seed check that goes on to the full path reads
+  // the same block next): the same entry block() would make, without reading it again.
+  void offer(std::uint32_t work, const index::TextBlockMap& m, std::uint32_t b, Block&& blk) {
+    const std::uint64_t key = (std::uint64_t{work} << 32) | b;
+    {
+      std::lock_guard lock(mu_);
+      if (map_.count(key)) return;
+    }
+    (void)insert(key, m, b, std::make_shared<Block>(std::move(blk)));
+  }
+
+ private:
+  Result<std::shared_ptr<const Block>> insert(std::uint64_t key, const index::TextBlockMap& m, std::uint32_t b,
+                                              std::shared_ptr<Block> e) {
+    const auto work = static_cast<std::uint32_t>(key >> 32);
     const std::uint32_t want = (b + 1 < m.blocks.size() ? m.blocks[b + 1].first_token : m.tokens) - e->first_token;
     if (e->tokens.size() != want)
       return make_error(Errc::kFormat, "text block " + std::to_string(b) + " of work " + std::to_string(work) +
@@ -97,7 +115,6 @@ class WorkCache {
     return std::shared_ptr<const Block>(e);
   }
 
- private:
   struct Slot {
     std::shared_ptr<const Block> entry;
     std::list<std::uint64_t>::iterator pos;
@@ -329,7 +346,7 @@ std::vector<Chain> chain_hits(const std::vector<Hit>& hits, const MatchParams& p
 // result is the one the full path would reach (same seed, same floors, same scoring), and a
 // short one rejects the chain for the price of one block read. Returns true when the chain
 // must go on to the full path: the extension is long enough, or it reached the block's edge.
-Result<bool> lone_seed_may_extend(const WorkCache& cache, std::uint32_t work, const index::TextBlockMap& m,
+Result<bool> lone_seed_may_extend(WorkCache& cache, std::uint32_t work, const index::TextBlockMap& m,
                                   const Hit& h, const detail::TokenSeq& doc_seq,
                                   const std::vector<fingerprint::Token>& tokens, std::string_view text,
                                   const MatchParams& params, std::uint32_t k, const detail::AlignParams& ap) {
@@ -363,7 +380,11 @@ Result<bool> lone_seed_may_extend(const WorkCache& cache, std::uint32_t work, co
     return similar_words(text.substr(dt.start, dt.end - dt.start), block_text.substr(wt.start, wt.end - wt.start));
   };
   const auto s = detail::extend_seed(doc_seq, seq, h.d, h.w, k, ap, 0, 0, &similar);
-  return outside || s.d1 - s.d0 >= params.min_words;
+  if (outside || s.d1 - s.d0 >= params.min_words) {
+    cache.offer(work, m, b, std::move(blk));  // the full path reads this block first
+    return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -386,7 +407,7 @@ Result<std::vector<Passage>> match_document(const index::Index& index, std::stri
   thread_local std::vector<std::uint64_t> doc_hashes;  // the tokens' hashes, side by side
   doc_hashes.resize(tokens.size());
   for (std::size_t i = 0; i < tokens.size(); ++i) doc_hashes[i] = tokens[i].hash;
-  shingles = fingerprint::shingle_hashes(doc_hashes, fp.k);
+  fingerprint::shingle_hashes(doc_hashes, fp.k, shingles);
   // Per-thread scratch: most documents hit nothing, and their cost should be the lookups alone.
   thread_local std::vector<std::uint32_t> sample_pos;
   thread_local std::vector<std::uint64_t> keys;

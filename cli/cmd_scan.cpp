@@ -21,7 +21,7 @@ struct ScanArgs {
   std::string id_field = "id";
   std::uint32_t min_words = 25;
   std::string allow_file;
-  std::uint64_t work_cache_mb = 256;
+  std::uint64_t work_cache_mb = 32;
   bool quiet = false;
   std::string plan;      // plan/task/merge: scan one task of a plan (scale/scale.hpp)
   std::size_t task = 0;
@@ -128,9 +128,10 @@ void register_scan(CLI::App& app, int& exit_code) {
                   "File of work ids (one a line, # comments) that are licensed or public domain:\n"
                   "their passages are reported with the flag \"allowed\" and kept out of verdicts");
   cmd->add_option("--work-cache-mb", args->work_cache_mb,
-                  "Memory for tokenized text blocks of works kept for verification (default 256).\n"
+                  "Memory for tokenized text blocks of works kept for verification (default 32).\n"
                   "Verification reads only the blocks around a candidate passage; a block that\n"
-                  "falls out is read and tokenized again")
+                  "falls out is read and tokenized again. More helps when many documents quote\n"
+                  "the same stretches of a few works")
       ->check(CLI::Range(std::uint64_t{16}, std::uint64_t{1} << 24));
   cmd->add_flag("--quiet,-q", args->quiet, "No progress line");
   cmd->callback([args, &exit_code] { exit_code = run_scan(*args); });

@@ -60,6 +60,8 @@ std::string normalize_word(std::string_view word);
 std::vector<std::uint64_t> shingle_hashes(const std::vector<Token>& tokens, std::uint32_t k);
 // The same from the tokens' hashes alone, side by side (for callers that keep them anyway).
 std::vector<std::uint64_t> shingle_hashes(const std::vector<std::uint64_t>& token_hashes, std::uint32_t k);
+// The same into `out`, reusing its memory (for loops over many documents).
+void shingle_hashes(const std::vector<std::uint64_t>& token_hashes, std::uint32_t k, std::vector<std::uint64_t>& out);
 
 // The sampled shingles of a token sequence, in position order.
 std::vector<Sample> sample(const std::vector<Token>& tokens, const Params& params);

@@ -30,15 +30,20 @@ std::string Params::describe() const {
          " version=" + std::to_string(version);
 }
 
-std::vector<std::uint64_t> shingle_hashes(const std::vector<std::uint64_t>& token_hashes, std::uint32_t k) {
-  std::vector<std::uint64_t> out;
-  if (k == 0 || token_hashes.size() < k) return out;
-  out.resize(token_hashes.size() - k + 1);
+void shingle_hashes(const std::vector<std::uint64_t>& token_hashes, std::uint32_t k, std::vector<std::uint64_t>& out) {
+  out.clear();
+  if (k == 0 || token_hashes.size() < k) return;
+  out.resize(token_hashes.size() - k + 1);  // no allocation once a previous document grew it
   if (k == 5) {
     hash_all<5>(token_hashes.data(), out.data(), out.size(), k);  // the default: XXH3's 40-byte path inlined
   } else {
     hash_all<0>(token_hashes.data(), out.data(), out.size(), k);
   }
+}
+
+std::vector<std::uint64_t> shingle_hashes(const std::vector<std::uint64_t>& token_hashes, std::uint32_t k) {
+  std::vector<std::uint64_t> out;
+  shingle_hashes(token_hashes, k, out);
   return out;
 }
 
