@@ -191,10 +191,14 @@ std::shared_ptr<WorkCache> make_work_cache(const index::Index& index, std::uint6
 // `tokens_out`, if given, receives the document's tokens (for callers that need them too,
 // such as near-duplicate sketching), so the text is segmented once; `shingles_out`, if given,
 // receives fingerprint::shingle_hashes() of them (left empty when the document is shorter
-// than min_words or k tokens), so shingles are hashed once too.
+// than min_words or k tokens), so shingles are hashed once too. `hit_keys_out`, if given,
+// receives how many of the document's sampled shingles the index holds (kHitsUnknown when the
+// document was too short to look up).
+inline constexpr std::size_t kHitsUnknown = ~std::size_t{0};
 Result<std::vector<Passage>> match_document(const index::Index& index, std::string_view text,
                                             const MatchParams& params, WorkCache& cache,
                                             std::vector<fingerprint::Token>* tokens_out = nullptr,
-                                            std::vector<std::uint64_t>* shingles_out = nullptr);
+                                            std::vector<std::uint64_t>* shingles_out = nullptr,
+                                            std::size_t* hit_keys_out = nullptr);
 
 }  // namespace prov::audit

@@ -392,8 +392,9 @@ Result<bool> lone_seed_may_extend(WorkCache& cache, std::uint32_t work, const in
 Result<std::vector<Passage>> match_document(const index::Index& index, std::string_view text,
                                             const MatchParams& params, WorkCache& cache,
                                             std::vector<fingerprint::Token>* tokens_out,
-                                            std::vector<std::uint64_t>* shingles_out) {
+                                            std::vector<std::uint64_t>* shingles_out, std::size_t* hit_keys_out) {
   std::vector<Passage> out;
+  if (hit_keys_out) *hit_keys_out = kHitsUnknown;
   const auto& fp = index.params();
   std::vector<fingerprint::Token> local_tokens;
   std::vector<fingerprint::Token>& tokens = tokens_out ? *tokens_out : local_tokens;
@@ -422,8 +423,11 @@ Result<std::vector<Passage>> match_document(const index::Index& index, std::stri
     sample_pos.push_back(static_cast<std::uint32_t>(i));
     keys.push_back(shingles[i]);
   }
+  if (hit_keys_out) *hit_keys_out = 0;
   if (keys.empty()) return out;
   if (auto st = index.lookup(keys, postings); !st) return std::move(st).error();
+  if (hit_keys_out)
+    for (std::size_t i = 0; i < keys.size(); ++i) *hit_keys_out += postings.count(i) > 0;
 
   for (std::size_t i = 0; i < keys.size(); ++i) {
     const std::size_t occ = postings.count(i);

@@ -126,7 +126,8 @@ Result<ScanResult> scan(const index::Index& index, const ScanOptions& options) {
       std::vector<std::uint64_t> shingles;
       while (queue.pop(batch)) {
         for (auto& doc : batch) {
-          auto passages = match_document(index, doc.rec.text, options.match, *cache, &tokens, &shingles);
+          std::size_t hit_keys = kHitsUnknown;
+          auto passages = match_document(index, doc.rec.text, options.match, *cache, &tokens, &shingles, &hit_keys);
           if (!passages) {
             std::lock_guard lock(err_mu);
             Error e = std::move(passages).error();
@@ -139,8 +140,11 @@ Result<ScanResult> scan(const index::Index& index, const ScanOptions& options) {
             per_thread[t].push_back(RawMatch{doc.shard_index, doc.rec.index, doc.rec.doc_id,
                                              doc.rec.text_repaired, p});
           match_count += passages->size();
-          // A token is at least one byte: shorter texts cannot reach near_dup_min_words.
-          if (near_dups && doc.rec.text.size() >= options.match.near_dup_min_words) {
+          // A token is at least one byte: shorter texts cannot reach near_dup_min_words. And a
+          // document with fewer than kNearDupMinHits sampled shingles in the index resembles
+          // no work (detail/near_dup.hpp): most unrelated text skips the LSH probes.
+          if (near_dups && doc.rec.text.size() >= options.match.near_dup_min_words &&
+              (hit_keys == kHitsUnknown || hit_keys >= detail::kNearDupMinHits)) {
             auto dups = detail::find_near_duplicates(*near_dups, tokens, index.params().k, *passages,
                                                      options.match, &shingles);
             if (!dups) {

@@ -163,6 +163,15 @@ TEST_CASE("a copy whose damage defeats verification is found as a near-duplicate
   CHECK(res->documents_matched == 1);
   CHECK(count_kind(*res, audit::MatchKind::kNearDuplicate) == 1);
   CHECK(m.finding_id.size() == 32);
+  // The scan probes only documents with kNearDupMinHits sampled shingles in the index; this
+  // one, found at J well under 1, clears that gate many times over.
+  {
+    auto cache = audit::make_work_cache(*fx.index, 1 << 20);
+    std::size_t hits = audit::kHitsUnknown;
+    REQUIRE(audit::match_document(*fx.index, doc, audit::MatchParams{}, *cache, nullptr, nullptr, &hits).ok());
+    CHECK(hits != audit::kHitsUnknown);
+    CHECK(hits >= 10 * audit::detail::kNearDupMinHits);
+  }
 
   // Off: nothing is found.
   audit::ScanOptions off;
