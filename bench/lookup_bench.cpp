@@ -79,6 +79,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "lookup_bench: %s\n", st.error().describe().c_str());
     return 2;
   }
+  std::fprintf(stderr, "posting table and filter: %.1f MB in memory, %llu postings\n",
+               static_cast<double>(g_index->postings_memory_bytes()) / 1e6,
+               static_cast<unsigned long long>(g_index->postings_in_memory()));
   argv[1] = argv[0];
   ++argv;
   --argc;
