@@ -438,11 +438,11 @@ Result<std::vector<Passage>> match_document(const index::Index& index, std::stri
   if (hit_keys_out) *hit_keys_out = 0;
   if (keys.empty()) return out;
   if (auto st = index.lookup(keys, postings); !st) return std::move(st).error();
-  if (hit_keys_out)
-    for (std::size_t i = 0; i < keys.size(); ++i) *hit_keys_out += postings.count(i) > 0;
 
+  std::size_t hit_keys = 0;
   for (std::size_t i = 0; i < keys.size(); ++i) {
     const std::size_t occ = postings.count(i);
+    hit_keys += occ > 0;
     if (occ == 0 || occ > params.max_postings) continue;
     const index::Posting* list = postings.begin(i);
     std::uint32_t distinct = 0;  // postings are sorted by work
@@ -450,6 +450,7 @@ Result<std::vector<Passage>> match_document(const index::Index& index, std::stri
     for (std::size_t j = 0; j < occ; ++j)
       work_hits.emplace_back(list[j].work, Hit{sample_pos[i], list[j].pos, static_cast<std::uint32_t>(occ), distinct});
   }
+  if (hit_keys_out) *hit_keys_out = hit_keys;
   if (work_hits.empty()) return out;
   // Works in number order, so the work of verification is the same on every run.
   std::sort(work_hits.begin(), work_hits.end(), [](const auto& a, const auto& b) {
@@ -460,6 +461,9 @@ Result<std::vector<Passage>> match_document(const index::Index& index, std::stri
   const detail::TokenSeq doc_seq = detail::TokenSeq::whole(doc_hashes);
   const detail::AlignParams ap{params.max_gap, params.xdrop, params.resync_run};
 
+  // A chain of one hit whose shingle is too common to be checked alone: skipped, both before
+  // chains are built (a work hit once) and among a work's chains.
+  const auto stock_lone = [&](std::size_t n, const Hit& first) { return n == 1 && first.occurrences > params.rare_postings; };
   thread_local std::vector<Hit> hits;
   for (std::size_t g = 0; g < work_hits.size();) {
     const std::uint32_t work = work_hits[g].first;
@@ -468,7 +472,7 @@ Result<std::vector<Passage>> match_document(const index::Index& index, std::stri
     // The common case in unrelated text: one hit of a stock shingle in this work, which would
     // make a chain of one seed that is not rare enough to check (below). Skipped here without
     // building chains: the same outcome, minus five allocations a hit.
-    if (g - g0 == 1 && work_hits[g0].second.occurrences > params.rare_postings) continue;
+    if (stock_lone(g - g0, work_hits[g0].second)) continue;
     hits.clear();
     for (std::size_t i = g0; i < g; ++i) hits.push_back(work_hits[i].second);
     auto chains = chain_hits(hits, params);
@@ -476,7 +480,7 @@ Result<std::vector<Passage>> match_document(const index::Index& index, std::stri
     std::unique_ptr<WorkWindow> win;
     std::vector<Passage> found;
     for (const Chain& c : chains) {
-      if (c.hits.size() == 1 && c.hits[0].occurrences > params.rare_postings) continue;
+      if (stock_lone(c.hits.size(), c.hits[0])) continue;
       if (!map) {
         auto m = cache.map(work);
         if (!m) return std::move(m).error();

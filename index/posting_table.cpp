@@ -57,8 +57,8 @@ void PostingTable::size_filter() {
 void PostingTable::build_filter() {
   size_filter();
   filter_.assign(filter_blocks_ * 8, 0);
-  // The entries in bucket order give back each posting's bucket and check bits: the hash's
-  // bits from check_shift_ up, which is all that filter_key() reads.
+  // The entries in bucket order give back each posting's key (bucket and check bits: the
+  // hash's bits from check_shift_ up), which is all the filter reads.
   for (std::uint64_t b = 0; b + 1 < dir_.size(); ++b) {
     for (std::uint32_t i = dir_[b]; i < dir_[b + 1]; ++i) {
       const std::uint64_t key = (b << check_bits_) | check(i);

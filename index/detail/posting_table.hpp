@@ -146,11 +146,12 @@ class PostingTable {
     return t;
   }
   std::uint64_t memory_bytes() const { return bytes_.capacity() + dir_.capacity() * 4 + filter_.capacity() * 4; }
-  // Sizes the filter for the entries (blocks and key width), then sets their bits (finish()).
-  void size_filter();
-  void build_filter();
 
  private:
+  // Sizes the filter for the entries (blocks and key width); build_filter() also sets their
+  // bits (finish()), restore() reads them.
+  void size_filter();
+  void build_filter();
   static constexpr std::size_t kEntry = 6;
   static constexpr std::uint64_t kMask48 = (std::uint64_t{1} << 48) - 1;
   std::uint64_t entry(std::uint32_t i) const {
