@@ -18,8 +18,12 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 #include <array>
+#include <atomic>
 #include <bit>
 #include <cstring>
 #include <memory>
@@ -174,109 +178,210 @@ std::vector<Token> tokenize_icu(std::string_view text) {
 
 namespace {
 
-// Byte classes of the fused ASCII loop: what the ASCII word rules need, plus whitespace and
-// the bytes that send a run off the ASCII path.
-enum Fused : std::uint8_t { kfOther, kfSpace, kfBail, kfLetter, kfDigit, kfUnder, kfMidNum, kfMidLetter, kfMidBoth };
-struct FusedTable {
-  std::array<std::uint8_t, 256> cls{};
-  FusedTable() {
-    const std::uint8_t* low = detail::ascii_word_classes();
-    for (int c = 0; c < 256; ++c) {
-      const auto u = static_cast<std::size_t>(c);
-      if (c >= 0x80 || c == '@') { cls[u] = kfBail; continue; }
-      switch (low[u]) {
-        case detail::kLetter: cls[u] = kfLetter; break;
-        case detail::kNumeric: cls[u] = kfDigit; break;
-        case detail::kExtendNumLet: cls[u] = kfUnder; break;
-        case detail::kMidNum: cls[u] = kfMidNum; break;
-        case detail::kMidLetter: cls[u] = kfMidLetter; break;
-        case detail::kMidNumLetQ: cls[u] = kfMidBoth; break;
-        default: cls[u] = kfOther; break;
-      }
-    }
-    for (const char c : {' ', '\n', '\t', '\r', '\f', '\v'}) cls[static_cast<unsigned char>(c)] = kfSpace;
+// The per-document bitmaps of the classification pass, bit i for byte i, 64 bytes a word:
+//  - space: ASCII whitespace (ICU always breaks there), set past the end of the text too;
+//  - letter, digit, under ('_', ExtendNumLet), mid_letter ('\'' '.': MidLetter or MidNumLetQ),
+//    mid_num (',' ';' '.' '\'': MidNum or MidNumLetQ): the classes of the ASCII word rules;
+//  - bail: bytes that send their whitespace-delimited run off the ASCII path (non-ASCII, '@');
+// and `lower`, the text with ASCII letters lower-cased, so a word of letters and digits hashes
+// straight from it.
+struct Classified {
+  std::vector<std::uint64_t> space, letter, digit, under, mid_letter, mid_num, bail;
+  std::vector<std::uint64_t> word, odd;  // filled by word_bits()
+  std::string lower;
+  void size_for(std::size_t n) {
+    const std::size_t words = n / 64 + 2;  // bit n (one past the end) and a zero word after it
+    for (auto* v : {&space, &letter, &digit, &under, &mid_letter, &mid_num, &bail, &word, &odd}) v->resize(words);
+    lower.resize(words * 64);
   }
 };
-const FusedTable kFused;
 
-// Per-document bitmaps of the SSE2 classification pass, bit i for byte i: ASCII whitespace,
-// ASCII letters and digits, bytes that send a run off the ASCII path (non-ASCII, '@'); and the
-// text with ASCII letters lower-cased, so a run of letters and digits hashes straight from it.
-struct Classified {
-  std::vector<std::uint64_t> space, alnum, bail;
-  std::string lower;
+// One flag byte per ASCII character: what classify() turns into bitmaps.
+enum Flag : std::uint8_t {
+  kSpace = 1, kLetterF = 2, kDigitF = 4, kUnder = 8, kMidLetterF = 16, kUpper = 0x20, kMidNumF = 64, kAt = 128
 };
+struct FlagTable {
+  alignas(64) std::array<std::uint8_t, 128> f{};
+  FlagTable() {
+    const std::uint8_t* low = detail::ascii_word_classes();
+    for (std::size_t c = 0; c < 128; ++c) {
+      switch (low[c]) {
+        case detail::kLetter: f[c] = kLetterF; break;
+        case detail::kNumeric: f[c] = kDigitF; break;
+        case detail::kExtendNumLet: f[c] = kUnder; break;
+        case detail::kMidLetter: f[c] = kMidLetterF; break;
+        case detail::kMidNum: f[c] = kMidNumF; break;
+        case detail::kMidNumLetQ: f[c] = kMidLetterF | kMidNumF; break;
+        default: break;
+      }
+      if (c >= 'A' && c <= 'Z') f[c] |= kUpper;
+    }
+    for (const char c : {' ', '\n', '\t', '\r', '\f', '\v'}) f[static_cast<unsigned char>(c)] = kSpace;
+    f['@'] = kAt;  // ICU joins e-mail addresses: the general path
+  }
+};
+const FlagTable kFlags;
 
-void classify(const unsigned char* p, std::size_t n, Classified& c) {
-  const std::size_t words = n / 64 + 2;
-  c.space.assign(words, 0);
-  c.alnum.assign(words, 0);
-  c.bail.assign(words, 0);
-  c.lower.resize(n + 16);
-#if defined(__SSE2__)
-  const __m128i k_a = _mm_set1_epi8(static_cast<char>(-'a' - 128)), k_26 = _mm_set1_epi8(-128 + 26);
-  const __m128i k_0 = _mm_set1_epi8(static_cast<char>(-'0' - 128)), k_10 = _mm_set1_epi8(-128 + 10);
-  const __m128i k_9 = _mm_set1_epi8(static_cast<char>(-9 - 128)), k_5 = _mm_set1_epi8(-128 + 5);
-  const __m128i k_sp = _mm_set1_epi8(' '), k_at = _mm_set1_epi8('@'), k_20 = _mm_set1_epi8(0x20);
-  auto* out = reinterpret_cast<unsigned char*>(c.lower.data());
-  unsigned char tail[16];
-  for (std::size_t i = 0; i < n; i += 16) {
+std::atomic<bool> g_baseline_only{false};
+
+// The portable classifier: SSE2 on x86-64 (16 bytes at a time), else a byte at a time.
+void classify_baseline(const unsigned char* p, std::size_t n, Classified& c) {
+  unsigned char tail[64];
+  for (std::size_t i = 0, w = 0; i < n; i += 64, ++w) {
     const unsigned char* src = p + i;
-    if (n - i < 16) {  // the last bytes, padded with spaces
+    if (n - i < 64) {  // the last bytes, padded with spaces
       std::memset(tail, ' ', sizeof tail);
       std::memcpy(tail, src, n - i);
       src = tail;
     }
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src));
-    const __m128i letter = _mm_cmplt_epi8(_mm_add_epi8(_mm_or_si128(v, k_20), k_a), k_26);
-    const __m128i digit = _mm_cmplt_epi8(_mm_add_epi8(v, k_0), k_10);
-    const __m128i space = _mm_or_si128(_mm_cmpeq_epi8(v, k_sp), _mm_cmplt_epi8(_mm_add_epi8(v, k_9), k_5));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), _mm_or_si128(v, _mm_and_si128(letter, k_20)));
-    const auto shift = i % 64;
-    const auto w = i / 64;
-    c.space[w] |= std::uint64_t{static_cast<std::uint16_t>(_mm_movemask_epi8(space))} << shift;
-    c.alnum[w] |= std::uint64_t{static_cast<std::uint16_t>(_mm_movemask_epi8(_mm_or_si128(letter, digit)))} << shift;
-    c.bail[w] |= std::uint64_t{static_cast<std::uint16_t>(_mm_movemask_epi8(v) | _mm_movemask_epi8(_mm_cmpeq_epi8(v, k_at)))} << shift;
-  }
-#else  // the same, a byte at a time
-  auto* out = reinterpret_cast<unsigned char*>(c.lower.data());
-  for (std::size_t i = 0; i < n; ++i) {
-    const unsigned char b = p[i];
-    const std::uint64_t bit = std::uint64_t{1} << (i % 64);
-    const std::uint8_t k = kFused.cls[b];
-    out[i] = (k == kfLetter) ? static_cast<unsigned char>(b | 0x20) : b;
-    if (k == kfSpace) c.space[i / 64] |= bit;
-    if (k == kfLetter || k == kfDigit) c.alnum[i / 64] |= bit;
-    if (k == kfBail) c.bail[i / 64] |= bit;
-  }
+    std::uint64_t m[8] = {};  // one bitmap per flag bit
+    auto* out = reinterpret_cast<unsigned char*>(c.lower.data()) + i;
+#if defined(__SSE2__)
+    const __m128i k_a = _mm_set1_epi8(static_cast<char>(-'a' - 128)), k_26 = _mm_set1_epi8(-128 + 26);
+    const __m128i k_0 = _mm_set1_epi8(static_cast<char>(-'0' - 128)), k_10 = _mm_set1_epi8(-128 + 10);
+    const __m128i k_9 = _mm_set1_epi8(static_cast<char>(-9 - 128)), k_5 = _mm_set1_epi8(-128 + 5);
+    const __m128i k_20 = _mm_set1_epi8(0x20);
+    const auto eq = [](__m128i v, char ch) { return _mm_cmpeq_epi8(v, _mm_set1_epi8(ch)); };
+    const auto bits = [](__m128i x) { return std::uint64_t{static_cast<std::uint16_t>(_mm_movemask_epi8(x))}; };
+    for (std::size_t j = 0; j < 64; j += 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + j));
+      const __m128i letter = _mm_cmplt_epi8(_mm_add_epi8(_mm_or_si128(v, k_20), k_a), k_26);
+      const __m128i digit = _mm_cmplt_epi8(_mm_add_epi8(v, k_0), k_10);
+      const __m128i space = _mm_or_si128(eq(v, ' '), _mm_cmplt_epi8(_mm_add_epi8(v, k_9), k_5));
+      const __m128i apos = eq(v, '\''), dot = eq(v, '.');
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(out + j), _mm_or_si128(v, _mm_and_si128(letter, k_20)));
+      m[0] |= bits(space) << j;
+      m[1] |= bits(letter) << j;
+      m[2] |= bits(digit) << j;
+      m[3] |= bits(eq(v, '_')) << j;
+      m[4] |= bits(_mm_or_si128(apos, dot)) << j;
+      m[6] |= bits(_mm_or_si128(_mm_or_si128(apos, dot), _mm_or_si128(eq(v, ','), eq(v, ';')))) << j;
+      m[7] |= (bits(v) | bits(eq(v, '@'))) << j;
+    }
+#else
+    for (std::size_t j = 0; j < 64; ++j) {
+      const unsigned char b = src[j];
+      const std::uint8_t f = b < 0x80 ? kFlags.f[b] : std::uint8_t{kAt};
+      out[j] = static_cast<unsigned char>(b | (f & kUpper));
+      for (int k = 0; k < 8; ++k) m[k] |= std::uint64_t{(f >> k) & 1u} << j;
+    }
 #endif
-  // Past the end: all space, so run searches stop at n.
-  if (n % 64) c.space[n / 64] |= ~0ull << (n % 64);
-  for (std::size_t w = (n + 63) / 64; w < words; ++w) c.space[w] = ~0ull;
+    c.space[w] = m[0], c.letter[w] = m[1], c.digit[w] = m[2], c.under[w] = m[3];
+    c.mid_letter[w] = m[4], c.mid_num[w] = m[6], c.bail[w] = m[7];
+  }
 }
 
-// First position >= i whose bit is `want` (the bitmaps end in all-space words, so a search
-// for a space always ends).
-template <bool want>
-std::size_t next_bit(const std::vector<std::uint64_t>& bits, std::size_t i) {
-  std::size_t w = i / 64;
-  std::uint64_t x = (want ? bits[w] : ~bits[w]) & (~0ull << (i % 64));
-  while (x == 0) {
-    if (++w == bits.size()) return w * 64;
-    x = want ? bits[w] : ~bits[w];
+#if defined(__x86_64__) && defined(__GNUC__)
+#define PROV_HAVE_VBMI 1
+// The same with AVX-512 VBMI: one 128-entry table lookup classifies 64 bytes, and each flag
+// is one mask test. The last block is a masked load (zeros past the end: no flag set).
+__attribute__((target("avx512f,avx512bw,avx512vbmi"))) void classify_vbmi(const unsigned char* p, std::size_t n,
+                                                                             Classified& c) {
+  const __m512i lo = _mm512_load_si512(kFlags.f.data()), hi = _mm512_load_si512(kFlags.f.data() + 64);
+  const __m512i upper = _mm512_set1_epi8(kUpper), space = _mm512_set1_epi8(kSpace);
+  const __m512i letter = _mm512_set1_epi8(kLetterF), digit = _mm512_set1_epi8(kDigitF);
+  const __m512i under = _mm512_set1_epi8(kUnder), mid_letter = _mm512_set1_epi8(kMidLetterF);
+  const __m512i mid_num = _mm512_set1_epi8(kMidNumF), at = _mm512_set1_epi8(static_cast<char>(kAt));
+  for (std::size_t i = 0, w = 0; i < n; i += 64, ++w) {
+    const __mmask64 in = n - i >= 64 ? ~__mmask64{0} : (__mmask64{1} << (n - i)) - 1;
+    const __m512i v = _mm512_maskz_loadu_epi8(in, p + i);
+    const __mmask64 high = _mm512_movepi8_mask(v);
+    const __m512i f = _mm512_maskz_permutex2var_epi8(~high, lo, v, hi);
+    _mm512_storeu_si512(c.lower.data() + i, _mm512_or_si512(v, _mm512_and_si512(f, upper)));
+    c.space[w] = _mm512_test_epi8_mask(f, space) | ~in;
+    c.letter[w] = _mm512_test_epi8_mask(f, letter);
+    c.digit[w] = _mm512_test_epi8_mask(f, digit);
+    c.under[w] = _mm512_test_epi8_mask(f, under);
+    c.mid_letter[w] = _mm512_test_epi8_mask(f, mid_letter);
+    c.mid_num[w] = _mm512_test_epi8_mask(f, mid_num);
+    c.bail[w] = high | _mm512_test_epi8_mask(f, at);
   }
+}
+bool have_vbmi() {
+  static const bool yes = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                          __builtin_cpu_supports("avx512vbmi");
+  return yes;
+}
+#endif
+
+void classify(const unsigned char* p, std::size_t n, Classified& c) {
+  c.size_for(n);
+  const std::size_t filled = (n + 63) / 64;
+#ifdef PROV_HAVE_VBMI
+  if (have_vbmi() && !g_baseline_only.load(std::memory_order_relaxed)) {
+    classify_vbmi(p, n, c);
+  } else {
+    classify_baseline(p, n, c);
+  }
+#else
+  classify_baseline(p, n, c);
+#endif
+  for (std::size_t w = filled; w < c.space.size(); ++w) {  // past the end: all space, no class
+    c.space[w] = ~0ull;
+    c.letter[w] = c.digit[w] = c.under[w] = c.mid_letter[w] = c.mid_num[w] = c.bail[w] = 0;
+  }
+}
+
+// The ASCII word rules as bitmaps: a byte is in a word when it is a letter, digit or '_', or a
+// mid character between two letters (WB6/7) or two digits (WB11/12); a word is a maximal
+// stretch of such bytes holding a letter or digit. `odd` marks the word bytes that the
+// normalised form drops ('_' and mid characters).
+void word_bits(Classified& c) {
+  const std::size_t words = c.space.size();
+  std::uint64_t prev_l = 0, prev_d = 0;  // the top bits of the previous word's letters and digits
+  for (std::size_t w = 0; w < words; ++w) {
+    const std::uint64_t l = c.letter[w], d = c.digit[w];
+    const std::uint64_t next_l = w + 1 < words ? c.letter[w + 1] : 0, next_d = w + 1 < words ? c.digit[w + 1] : 0;
+    const std::uint64_t l_before = (l << 1) | prev_l, l_after = (l >> 1) | (next_l << 63);
+    const std::uint64_t d_before = (d << 1) | prev_d, d_after = (d >> 1) | (next_d << 63);
+    const std::uint64_t joins = (c.mid_letter[w] & l_before & l_after) | (c.mid_num[w] & d_before & d_after);
+    c.word[w] = l | d | c.under[w] | joins;
+    c.odd[w] = c.word[w] & ~(l | d);
+    prev_l = l >> 63;
+    prev_d = d >> 63;
+  }
+}
+
+// Any bit set in [a, b) (a < b)?
+bool any_bit(const std::vector<std::uint64_t>& bits, std::size_t a, std::size_t b) {
+  const std::size_t wa = a / 64, wb = (b - 1) / 64;
+  const std::uint64_t first = bits[wa] >> (a % 64);
+  if (wa == wb) return (first & (~0ull >> (63 - (b - 1) % 64 + a % 64))) != 0;
+  if (first) return true;
+  for (std::size_t w = wa + 1; w < wb; ++w)
+    if (bits[w]) return true;
+  return (bits[wb] & (~0ull >> (63 - (b - 1) % 64))) != 0;
+}
+
+// Clears bits [a, b).
+void clear_bits(std::vector<std::uint64_t>& bits, std::size_t a, std::size_t b) {
+  for (std::size_t i = a; i < b;) {
+    const std::size_t w = i / 64, lo = i % 64, hi = std::min<std::size_t>(64, lo + (b - i));
+    const std::uint64_t mask = (hi == 64 ? ~0ull : (1ull << hi) - 1) & ~((1ull << lo) - 1);
+    bits[w] &= ~mask;
+    i += hi - lo;
+  }
+}
+
+// First position >= i whose bit is set (the space bitmap is all ones past the text, so a
+// search in it always ends).
+std::size_t next_set(const std::vector<std::uint64_t>& bits, std::size_t i) {
+  std::size_t w = i / 64;
+  std::uint64_t x = bits[w] & (~0ull << (i % 64));
+  while (x == 0) x = bits[++w];
   return w * 64 + static_cast<std::size_t>(std::countr_zero(x));
 }
 
-// Any bit set in [a, b)?
-bool any_bit(const std::vector<std::uint64_t>& bits, std::size_t a, std::size_t b) {
-  for (std::size_t w = a / 64; w * 64 < b; ++w) {
-    std::uint64_t x = bits[w];
-    if (w == a / 64) x &= ~0ull << (a % 64);
-    if (w == (b - 1) / 64 && b % 64) x &= ~0ull >> (64 - b % 64);
-    if (x) return true;
+// One past the last set position < i, or 0.
+std::size_t after_prev_set(const std::vector<std::uint64_t>& bits, std::size_t i) {
+  if (i == 0) return 0;
+  std::size_t w = (i - 1) / 64;
+  std::uint64_t x = bits[w] & (~0ull >> (63 - (i - 1) % 64));
+  while (x == 0) {
+    if (w == 0) return 0;
+    x = bits[--w];
   }
-  return false;
+  return w * 64 + 64 - static_cast<std::size_t>(std::countl_zero(x));
 }
 
 // Where ICU's segment holding the run that starts at rs begins. Almost always rs: ICU breaks at
@@ -306,54 +411,24 @@ std::size_t attached_start(std::string_view text, std::size_t rs) {
   return s0;
 }
 
-// The ASCII word rules over one run [rs, re) known to hold no whitespace and no byte that
-// sends it off the ASCII path: words are maximal letter/digit/'_' stretches, extended over a
-// mid character between two letters or two digits, lower-cased with '_' and mid characters
-// dropped, then hashed.
-void ascii_run(const unsigned char* p, std::size_t rs, std::size_t re, std::vector<Token>& out,
-               std::string& scratch) {
-  const auto& cls = kFused.cls;
-  const auto chain = [](std::uint8_t c) { return c >= kfLetter && c <= kfUnder; };
-  char buf[256];
-  std::size_t i = rs;
-  while (i < re) {
-    std::uint8_t c = cls[p[i]];
-    if (!chain(c)) {
-      ++i;
-      continue;
-    }
-    const std::size_t start = i;
-    std::size_t len = 0;
-    bool long_word = false;
-    for (;;) {
-      for (; i < re && chain(c = cls[p[i]]); ++i) {
-        const char f = kBytes.fold[p[i]];
-        if (len < sizeof buf) buf[len] = f; else long_word = true;
-        len += f != 0;
-      }
-      if (i + 1 < re) {
-        const std::uint8_t m = cls[p[i]], prev = cls[p[i - 1]], next = cls[p[i + 1]];
-        if ((prev == kfLetter && (m == kfMidLetter || m == kfMidBoth) && next == kfLetter) ||
-            (prev == kfDigit && (m == kfMidNum || m == kfMidBoth) && next == kfDigit)) {
-          ++i;
-          continue;
-        }
-      }
-      break;
-    }
-    if (len == 0) continue;  // only '_'
-    if (long_word) {
-      scratch.clear();
-      normalize_ascii(std::string_view(reinterpret_cast<const char*>(p) + start, i - start), scratch);
-      out.push_back(Token{static_cast<std::uint32_t>(start), static_cast<std::uint32_t>(i),
-                          XXH3_64bits(scratch.data(), scratch.size())});
-    } else {
-      out.push_back(Token{static_cast<std::uint32_t>(start), static_cast<std::uint32_t>(i), XXH3_64bits(buf, len)});
-    }
+// The tokens of a whitespace-delimited run [rs, re) that holds a byte the ASCII rules do not
+// cover: the table-driven segmenter, or ICU where that segmenter does not handle a character.
+void general_run(std::string_view text, std::size_t rs, std::size_t re, std::vector<Token>& out,
+                 std::string& scratch, detail::FastWords& fast) {
+  if (const std::size_t s0 = attached_start(text, rs); s0 != rs) {
+    icu_segment(text, s0, re, out, scratch);
+  } else if (!fast.segment(text, rs, re)) {
+    icu_segment(text, rs, re, out, scratch);
+  } else {
+    for (const auto& w : fast.words()) push_token(out, scratch, text, w.first, w.second);
   }
 }
 
 }  // namespace
+
+namespace detail {
+void use_baseline_classifier(bool on) { g_baseline_only.store(on, std::memory_order_relaxed); }
+}  // namespace detail
 
 std::vector<Token> tokenize(std::string_view text) {
   std::vector<Token> out;
@@ -362,60 +437,69 @@ std::vector<Token> tokenize(std::string_view text) {
 }
 
 void tokenize(std::string_view text, std::vector<Token>& out) {
-  // A word never contains ASCII whitespace, and ICU always breaks at it, so the text is cut
-  // into whitespace-free runs; a run whose characters the fast segmenter knows is segmented
-  // by it (detail/fast_words.hpp), any other run by ICU. Both give the same tokens: a test
-  // compares them on every text of the shared corpus.
-  //
-  // One SSE2 pass classifies every byte into bitmaps and lower-cases ASCII letters. Then,
-  // run by run: a run of ASCII letters and digits only (most runs of most corpora) is one word,
-  // hashed straight from the lower-cased copy; another pure-ASCII run goes through the ASCII
-  // word rules (ascii_run); a run with a non-ASCII byte or '@' goes to the general path.
+  // A word never contains ASCII whitespace, and ICU always breaks at it. So:
+  //  1. one SIMD pass classifies every byte into bitmaps (classify) and lower-cases ASCII
+  //     letters; the ASCII word rules then become bit operations (word_bits);
+  //  2. each whitespace-delimited run holding a non-ASCII byte or '@' is taken out of the
+  //     word bitmap and segmented by the general path (general_run: the table-driven
+  //     segmenter of detail/fast_words.hpp, or ICU);
+  //  3. every other word is a stretch of set bits, found with bit scans and hashed straight
+  //     from the lower-cased copy (or, when it holds '_' or a mid character, from a copy
+  //     without them).
+  // Both paths give ICU's tokens: a test compares them on every text of the shared corpus,
+  // and a fuzz target on any input.
   out.clear();
   if (text.empty()) return;
-  out.reserve(text.size() / 6);
+  out.reserve(text.size() / 5);
   thread_local Classified c;
   thread_local std::string scratch;
   thread_local detail::FastWords fast;
+  thread_local std::vector<std::pair<std::size_t, std::size_t>> runs;  // step 2's runs, in order
   const std::size_t n = text.size();
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   classify(p, n, c);
-  const char* lower = c.lower.data();
-  std::size_t i = 0;
-  for (;;) {
-    const std::size_t rs = next_bit<false>(c.space, i);
-    if (rs >= n) break;
-    const std::size_t re = std::min(next_bit<true>(c.space, rs), n);
-    i = re;
-    if (any_bit(c.bail, rs, re)) {
-      if (const std::size_t s0 = attached_start(text, rs); s0 != rs) {
-        icu_segment(text, s0, re, out, scratch);
-        continue;
-      }
-      if (!fast.segment(text, rs, re)) {
-        icu_segment(text, rs, re, out, scratch);
-        continue;
-      }
-      for (const auto& w : fast.words()) push_token(out, scratch, text, w.first, w.second);
-      continue;
+  word_bits(c);
+  runs.clear();
+  for (std::size_t w = 0, covered = 0; w * 64 < n; ++w) {
+    for (std::uint64_t b = c.bail[w]; b; b &= b - 1) {
+      const std::size_t i = w * 64 + static_cast<std::size_t>(std::countr_zero(b));
+      if (i < covered) continue;
+      const std::size_t rs = after_prev_set(c.space, i), re = std::min(next_set(c.space, i), n);
+      clear_bits(c.word, rs, re);
+      clear_bits(c.odd, rs, re);
+      runs.emplace_back(rs, re);
+      covered = re;
     }
-    const std::size_t b = next_bit<false>(c.alnum, rs);
-    if (b >= re) {  // letters and digits only: one word
-      out.push_back(Token{static_cast<std::uint32_t>(rs), static_cast<std::uint32_t>(re), XXH3_64bits(lower + rs, re - rs)});
-      continue;
-    }
-    // One stretch of letters and digits with punctuation around it ("said,", "(he", "end.\""):
-    // a sixth of English runs. That stretch is the word unless a '_' touches it (ExtendNumLet
-    // joins); a mid character at its edge has no letter or digit beyond it to join.
-    const std::size_t a = b > rs ? rs : next_bit<true>(c.alnum, rs);
-    if (a >= re) continue;  // no letter or digit: no word
-    const std::size_t e = a == rs ? b : next_bit<false>(c.alnum, a);
-    if (next_bit<true>(c.alnum, e) >= re && (a == rs || p[a - 1] != '_') && (e == re || p[e] != '_')) {
-      out.push_back(Token{static_cast<std::uint32_t>(a), static_cast<std::uint32_t>(e), XXH3_64bits(lower + a, e - a)});
-      continue;
-    }
-    ascii_run(p, rs, re, out, scratch);
   }
+  const std::uint64_t* word = c.word.data();
+  const std::size_t words = c.word.size();
+  const char* lower = c.lower.data();
+  const auto ends_in = [&](std::size_t w) {  // bit e set: a word ends just before byte e
+    return ~word[w] & ((word[w] << 1) | (w ? word[w - 1] >> 63 : 0));
+  };
+  std::size_t ri = 0, ew = 0;
+  std::uint64_t ends = ends_in(0);
+  for (std::size_t w = 0; w < words; ++w) {
+    std::uint64_t starts = word[w] & ~((word[w] << 1) | (w ? word[w - 1] >> 63 : 0));
+    while (starts) {
+      const std::size_t s = w * 64 + static_cast<std::size_t>(std::countr_zero(starts));
+      starts &= starts - 1;
+      while (ends == 0) ends = ends_in(++ew);
+      const std::size_t e = ew * 64 + static_cast<std::size_t>(std::countr_zero(ends));
+      ends &= ends - 1;
+      for (; ri < runs.size() && runs[ri].first < s; ++ri) general_run(text, runs[ri].first, runs[ri].second, out, scratch, fast);
+      if (!any_bit(c.odd, s, e)) {
+        out.push_back(Token{static_cast<std::uint32_t>(s), static_cast<std::uint32_t>(e), XXH3_64bits(lower + s, e - s)});
+        continue;
+      }
+      scratch.clear();
+      for (std::size_t i = s; i < e; ++i)
+        if (const char f = kBytes.fold[p[i]]) scratch.push_back(f);
+      if (scratch.empty()) continue;  // only '_'
+      out.push_back(Token{static_cast<std::uint32_t>(s), static_cast<std::uint32_t>(e), XXH3_64bits(scratch.data(), scratch.size())});
+    }
+  }
+  for (; ri < runs.size(); ++ri) general_run(text, runs[ri].first, runs[ri].second, out, scratch, fast);
   if (c.lower.capacity() > (std::size_t{64} << 20)) c = Classified{};  // not a whole book per thread
 }
 

@@ -27,6 +27,10 @@ enum WordClass : std::uint8_t {
 // character between two digits (WB11/12), holding at least one letter or digit.
 const std::uint8_t* ascii_word_classes();
 
+// Tests only: classify bytes with the portable (SSE2) code even where AVX-512 VBMI is
+// available, so both classifiers are checked against ICU on any machine that has both.
+void use_baseline_classifier(bool on);
+
 class FastWords {
  public:
   // Segments text[s, e) (a run without ASCII whitespace). Returns false, producing nothing,

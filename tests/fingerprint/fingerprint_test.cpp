@@ -6,6 +6,7 @@
 #include <set>
 
 #include "common/file_io.hpp"
+#include "fingerprint/detail/fast_words.hpp"
 #include "fingerprint/fingerprint.hpp"
 #include "tests/testlib.hpp"
 
@@ -119,8 +120,20 @@ TEST_CASE("tokenize survives arbitrary valid UTF-8 and empty input", "[fingerpri
 }
 
 namespace {
-void require_same_tokens(std::string_view text, const std::string& what) {
-  const auto fast = tokenize(text);
+// Both byte classifiers (AVX-512 VBMI where the machine has it, and the portable SSE2 one)
+// must give ICU's tokens.
+struct BaselineClassifier {
+  explicit BaselineClassifier(bool on) { detail::use_baseline_classifier(on); }
+  ~BaselineClassifier() { detail::use_baseline_classifier(false); }
+  BaselineClassifier(const BaselineClassifier&) = delete;
+  BaselineClassifier& operator=(const BaselineClassifier&) = delete;
+};
+void require_same_tokens_with(std::string_view text, const std::string& what, bool baseline) {
+  std::vector<Token> fast;
+  {
+    const BaselineClassifier cls(baseline);
+    fast = tokenize(text);
+  }
   const auto ref = tokenize_icu(text);
   std::size_t i = 0;
   while (i < fast.size() && i < ref.size() && fast[i].start == ref[i].start && fast[i].end == ref[i].end &&
@@ -132,8 +145,13 @@ void require_same_tokens(std::string_view text, const std::string& what) {
     FAIL(what << ": fast and ICU tokens differ at token " << i << " (fast " << fast.size() << ", icu "
               << ref.size() << " tokens) near: [" << std::string(text.substr(from, 80)) << "]"
               << (i < fast.size() ? " fast=" + std::string(text.substr(fast[i].start, fast[i].end - fast[i].start)) : "")
-              << (i < ref.size() ? " icu=" + std::string(text.substr(ref[i].start, ref[i].end - ref[i].start)) : ""));
+              << (i < ref.size() ? " icu=" + std::string(text.substr(ref[i].start, ref[i].end - ref[i].start)) : "")
+              << (baseline ? " (portable classifier)" : ""));
   }
+}
+void require_same_tokens(std::string_view text, const std::string& what) {
+  require_same_tokens_with(text, what, false);
+  require_same_tokens_with(text, what, true);
 }
 // `rounds` texts of 1 to max_len pieces drawn from `alphabet` (seeded: the same texts every run).
 void require_same_tokens_on_random_texts(const std::vector<std::string>& alphabet, std::uint64_t seed, int rounds,
@@ -195,6 +213,26 @@ TEST_CASE("the fast segmenter agrees with ICU on random mixes of tricky characte
   for (char c = '!'; c <= '~'; ++c)
     if (!std::isalnum(static_cast<unsigned char>(c))) alphabet.emplace_back(1, c);
   require_same_tokens_on_random_texts(alphabet, 20261128, 3000, 24);
+}
+
+TEST_CASE("words across the classifier's 64-byte blocks give ICU's tokens", "[fingerprint]") {
+  // tokenize() classifies 64 bytes at a time into bitmaps; a mid character's neighbours, a
+  // word and a run sent to the general path can each straddle two blocks.
+  std::vector<std::string> alphabet;
+  for (const char c : std::string_view("aZ7._,'\"-;@ ")) alphabet.emplace_back(1, c);
+  for (const char* u : {"\xE2\x80\x99", "\xC3\xA9", "\xCC\x81", "\xD0\xB6"}) alphabet.emplace_back(u);
+  require_same_tokens_on_random_texts(alphabet, 64, 1500, 400);
+  for (std::size_t at = 56; at < 72; ++at) {  // one tricky word placed across the boundary
+    for (const char* w : {"don't", "a.b", "1,000", "x_y", "caf\xC3\xA9s", "don\xE2\x80\x99t", "a@b.c", "__", "'a'"}) {
+      std::string s(at, 'q');
+      s[at - 1] = ' ';
+      s += w;
+      s += " end";
+      require_same_tokens(s, "boundary");
+    }
+  }
+  const std::string long_word(700, 'x');  // longer than any buffer, with a '_' inside
+  require_same_tokens(long_word + "_" + long_word + " y", "long word");
 }
 
 TEST_CASE("ASCII runs of one word among punctuation give ICU's tokens", "[fingerprint]") {
