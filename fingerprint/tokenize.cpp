@@ -35,6 +35,18 @@
 namespace prov::fingerprint {
 namespace {
 
+// ASCII letters and digits lower-cased; 0 for every other byte (the ASCII normalisation).
+struct ByteTables {
+  std::array<char, 256> fold{};
+  ByteTables() {
+    for (int c = '0'; c <= '9'; ++c) fold[static_cast<std::size_t>(c)] = static_cast<char>(c);
+    for (int c = 'a'; c <= 'z'; ++c) fold[static_cast<std::size_t>(c)] = static_cast<char>(c);
+    for (int c = 'A'; c <= 'Z'; ++c) fold[static_cast<std::size_t>(c)] = static_cast<char>(c + 32);
+  }
+};
+const ByteTables kBytes;
+
+
 // Appends the normalised form of an ASCII word: lower-case letters and digits only.
 void normalize_ascii(std::string_view w, std::string& out) {
   for (const char ch : w) {
@@ -80,10 +92,98 @@ void normalize_unicode(std::string_view w, std::string& out) {
   }
 }
 
+// The normalised form of single characters, for words whose characters can be normalised
+// one at a time: U+0080..U+07FF (Latin-1 and Latin Extended, Greek, Cyrillic, Armenian,
+// Hebrew, Arabic...) and General Punctuation (typographic quotes, dashes, soft spaces). A
+// character qualifies when NFKC_Casefold always has a boundary before it (it never composes
+// with what precedes it: not a combining mark, for instance) and its form is short. ASCII
+// characters always have that boundary. In a word of such characters the normaliser's
+// output is the concatenation of each character's output (ICU's Normalizer2 contract for
+// hasBoundaryBefore), so the table gives ICU's result without ICU; a test checks it against
+// ICU for every character of the table and for every word of the shared corpus.
+struct CharForms {
+  struct Form {
+    bool ok = false;      // normalised alone
+    std::uint8_t len = 0; // bytes of its kept letters, marks and digits
+    char bytes[14] = {};
+  };
+  std::array<Form, 0x800> low{};   // U+0000..U+07FF (the ASCII entries are unused)
+  std::array<Form, 0x70> punct{};  // U+2000..U+206F
+  static Form make(UChar32 c) {
+    Form f;
+    UErrorCode status = U_ZERO_ERROR;
+    const icu::Normalizer2* nfkc_cf = icu::Normalizer2::getNFKCCasefoldInstance(status);
+    if (U_FAILURE(status) || !nfkc_cf->hasBoundaryBefore(c)) return f;
+    icu::UnicodeString dst;
+    nfkc_cf->normalize(icu::UnicodeString(c), dst, status);
+    if (U_FAILURE(status)) return f;
+    std::string kept;
+    for (int32_t i = 0; i < dst.length();) {
+      const UChar32 d = dst.char32At(i);
+      i += U16_LENGTH(d);
+      if (!keep_code_point(d)) continue;
+      char buf[4];
+      int32_t n = 0;
+      UBool err = false;
+      U8_APPEND(buf, n, 4, d, err);
+      if (err) return f;
+      kept.append(buf, static_cast<std::size_t>(n));
+    }
+    if (kept.size() > sizeof f.bytes) return f;
+    f.ok = true;
+    f.len = static_cast<std::uint8_t>(kept.size());
+    std::memcpy(f.bytes, kept.data(), kept.size());
+    return f;
+  }
+  CharForms() {
+    for (UChar32 c = 0x80; c < 0x800; ++c) low[static_cast<std::size_t>(c)] = make(c);
+    for (UChar32 c = 0x2000; c < 0x2070; ++c) punct[static_cast<std::size_t>(c - 0x2000)] = make(c);
+  }
+};
+
+const CharForms& char_forms() {
+  static const CharForms t;
+  return t;
+}
+
+// Appends w's normalised form character by character (CharForms); false, with `out` as it
+// was, if a character is not in the table (the caller asks ICU).
+bool normalize_by_table(std::string_view w, std::string& out) {
+  static const CharForms& t = char_forms();
+  const std::size_t mark = out.size();
+  const auto* p = reinterpret_cast<const unsigned char*>(w.data());
+  const std::size_t n = w.size();
+  for (std::size_t i = 0; i < n;) {
+    const unsigned char b = p[i];
+    const CharForms::Form* f;
+    if (b < 0x80) {
+      if (const char c = kBytes.fold[b]) out.push_back(c);
+      ++i;
+      continue;
+    }
+    if ((b & 0xE0) == 0xC0 && i + 1 < n) {
+      f = &t.low[((b & 0x1Fu) << 6) | (p[i + 1] & 0x3Fu)];
+      i += 2;
+    } else if (b == 0xE2 && i + 2 < n && (p[i + 1] == 0x80 || p[i + 1] == 0x81)) {
+      const std::size_t k = ((p[i + 1] & 0x3Fu) << 6) | (p[i + 2] & 0x3Fu);  // cp - U+2000
+      f = k < t.punct.size() ? &t.punct[k] : nullptr;
+      i += 3;
+    } else {
+      f = nullptr;
+    }
+    if (f == nullptr || !f->ok) {
+      out.resize(mark);
+      return false;
+    }
+    out.append(f->bytes, f->len);
+  }
+  return true;
+}
+
 void normalize_into(std::string_view w, std::string& out) {
   if (is_ascii(w)) {
     normalize_ascii(w, out);
-  } else {
+  } else if (!normalize_by_table(w, out)) {
     normalize_unicode(w, out);
   }
 }
@@ -109,16 +209,6 @@ void push_token(std::vector<Token>& out, std::string& scratch, std::string_view 
                       XXH3_64bits(scratch.data(), scratch.size())});
 }
 
-// ASCII letters and digits lower-cased; 0 for every other byte (the ASCII normalisation).
-struct ByteTables {
-  std::array<char, 256> fold{};
-  ByteTables() {
-    for (int c = '0'; c <= '9'; ++c) fold[static_cast<std::size_t>(c)] = static_cast<char>(c);
-    for (int c = 'a'; c <= 'z'; ++c) fold[static_cast<std::size_t>(c)] = static_cast<char>(c);
-    for (int c = 'A'; c <= 'Z'; ++c) fold[static_cast<std::size_t>(c)] = static_cast<char>(c + 32);
-  }
-};
-const ByteTables kBytes;
 
 }  // namespace
 
@@ -428,6 +518,15 @@ void general_run(std::string_view text, std::size_t rs, std::size_t re, std::vec
 
 namespace detail {
 void use_baseline_classifier(bool on) { g_baseline_only.store(on, std::memory_order_relaxed); }
+std::string normalize_word_icu(std::string_view word) {
+  std::string out;
+  if (is_ascii(word)) {
+    normalize_ascii(word, out);
+  } else {
+    normalize_unicode(word, out);
+  }
+  return out;
+}
 }  // namespace detail
 
 std::vector<Token> tokenize(std::string_view text) {

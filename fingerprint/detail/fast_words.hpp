@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -30,6 +31,10 @@ const std::uint8_t* ascii_word_classes();
 // Tests only: classify bytes with the portable (SSE2) code even where AVX-512 VBMI is
 // available, so both classifiers are checked against ICU on any machine that has both.
 void use_baseline_classifier(bool on);
+
+// Tests only: a word's normalised form computed by ICU alone (normalize_word() takes most
+// non-ASCII words from a table of single characters' forms and must always agree).
+std::string normalize_word_icu(std::string_view word);
 
 class FastWords {
  public:

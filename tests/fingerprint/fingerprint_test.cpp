@@ -50,6 +50,62 @@ TEST_CASE("normalisation ignores case, punctuation, whitespace and compatibility
   CHECK(normalize_word("Stra\xC3\x9F" "e") == "strasse");       // full case folding
 }
 
+namespace {
+std::string utf8(std::uint32_t cp) {
+  std::string s;
+  if (cp < 0x80) {
+    s.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    s.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    s.push_back(static_cast<char>(0x80 | (cp & 63)));
+  } else {
+    s.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    s.push_back(static_cast<char>(0x80 | ((cp >> 6) & 63)));
+    s.push_back(static_cast<char>(0x80 | (cp & 63)));
+  }
+  return s;
+}
+}  // namespace
+
+TEST_CASE("the table of single characters' forms normalises words exactly as ICU does", "[fingerprint]") {
+  // normalize_word() puts a word of characters that never compose with what precedes them
+  // together from each character's form; any other word goes to ICU's normaliser.
+  std::vector<std::string> chars;
+  for (std::uint32_t cp = 0x80; cp < 0x800; ++cp) chars.push_back(utf8(cp));
+  for (std::uint32_t cp = 0x2000; cp < 0x2070; ++cp) chars.push_back(utf8(cp));
+  std::size_t differ = 0;
+  const auto same = [&](const std::string& w) {
+    if (normalize_word(w) == detail::normalize_word_icu(w)) return;
+    if (++differ <= 5) FAIL_CHECK("normalize_word differs from ICU on [" << w << "]");
+  };
+  for (const auto& c : chars) {
+    for (const std::string& w : {c, "a" + c + "b", "Q" + c, c + "e\xCC\x81", c + c, "1" + c + "2", c + "\xC3\x9F"}) same(w);
+  }
+  std::mt19937_64 rng(2026);
+  for (int round = 0; round < 20000; ++round) {  // words of 1 to 6 characters, some of them ASCII
+    std::string w;
+    for (std::uint64_t i = 0, n = 1 + rng() % 6; i < n; ++i)
+      w += rng() % 3 == 0 ? std::string(1, static_cast<char>('A' + rng() % 58)) : chars[rng() % chars.size()];
+    same(w);
+  }
+  PROV_REQUIRE_SHARED(texts, "texts");
+  std::size_t words_checked = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(texts)) {
+    if (!e.is_regular_file()) continue;
+    const auto bytes = read_file(e.path());
+    REQUIRE(bytes.ok());
+    const std::string& s = *bytes;
+    for (const auto& t : tokenize(s)) {
+      const std::string w = s.substr(t.start, t.end - t.start);
+      if (std::all_of(w.begin(), w.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; })) continue;
+      same(w);
+      ++words_checked;
+    }
+  }
+  CHECK(differ == 0);
+  CHECK(words_checked > 100000);
+}
+
 TEST_CASE("Han and kana are one token per character; other scripts are words", "[fingerprint]") {
   CHECK(words("\xE5\x90\xBE\xE8\xBC\xA9\xE3\x81\xAF\xE7\x8C\xAB\xE3\x81\xA7\xE3\x81\x82\xE3\x82\x8B").size() == 7);
   CHECK(words("\xD0\x93\xD0\xBE\xD0\xB2\xD0\xBE\xD1\x80\xD0\xB8\xD0\xBB\xD0\xB8, \xD1\x87\xD1\x82\xD0\xBE").size() == 2);
