@@ -1,12 +1,14 @@
 // tests/fuzz/fuzz_tokenize.cpp: libFuzzer entry for the tokenizer, differential: for any valid
 // UTF-8, tokenize() (SSE2 bitmaps, the ASCII word rules, the table-driven segmenter) must give
 // exactly the tokens of tokenize_icu() (ICU's word break iterator alone): same byte ranges,
-// same hashes.
+// same hashes; and each token's normalised form (from the table of single characters' forms
+// where it applies) must be ICU's normaliser's.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
 #include "common/utf8.hpp"
+#include "fingerprint/detail/fast_words.hpp"
 #include "fingerprint/fingerprint.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -17,5 +19,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (fast.size() != icu.size()) __builtin_trap();
   for (std::size_t i = 0; i < fast.size(); ++i)
     if (fast[i].start != icu[i].start || fast[i].end != icu[i].end || fast[i].hash != icu[i].hash) __builtin_trap();
+  for (const auto& t : fast) {
+    const std::string_view w = text.substr(t.start, t.end - t.start);
+    if (prov::fingerprint::normalize_word(w) != prov::fingerprint::detail::normalize_word_icu(w)) __builtin_trap();
+  }
   return 0;
 }
