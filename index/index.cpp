@@ -49,6 +49,7 @@
 #include "common/sha256.hpp"
 #include "common/version.hpp"
 #include "index/detail/posting_table.hpp"
+#include "index/detail/table_file.hpp"
 
 namespace prov::index {
 namespace {
@@ -403,7 +404,8 @@ struct TableLayout {
 constexpr std::uint64_t kDeadBase = ~0ull;
 constexpr std::size_t kTableChunk = std::size_t{8} << 20;  // bytes a key of the saved table
 const std::string kTableMeta = "posting_table/meta";       // keys in the default family
-const std::string kTableChunkPrefix = "posting_table/chunk/";
+const std::string kTableChunkPrefix = "posting_table/chunk/";  // before the table file
+const std::string kTableFileSeal = "posting_table/file";       // the seal of IDX/posting-table.bin
 
 }  // namespace
 
@@ -1143,8 +1145,12 @@ Status Index::load_postings() const {
   if (layout->words >= (1ull << 32))
     return make_error(Errc::kLimit, "index holds more than 2^32 words; the in-memory table cannot address them",
                       impl_->dir.string());
-  // The copy ingest saved, when it is for exactly these works; else built from the postings.
-  auto table = impl_->saved_table(*layout);
+  // The table file ingest wrote, mapped in place, when it is for exactly these works; else
+  // the copy an older ingest kept in RocksDB; else built from the postings.
+  std::unique_ptr<detail::PostingTable> table;
+  if (auto seal = impl_->get(kDefault, kTableFileSeal, /*fill_cache=*/false); seal && seal->starts_with(layout->tag + " "))
+    table = detail::map_table_file(impl_->dir, *seal);
+  if (!table) table = impl_->saved_table(*layout);
   impl_->table_saved = table != nullptr;
   if (!table) {
     auto built = impl_->build_table(*layout);
@@ -1162,44 +1168,34 @@ Status Index::save_posting_table() {
   auto layout = table_layout(*impl_->db, impl_->cfs[kWorks], impl_->dir, impl_->params);
   if (!layout) return std::move(layout).error();
   if (layout->words >= (1ull << 32)) return Ok{};  // no table can address it: scans use RocksDB
-  if (auto meta = impl_->get(kDefault, kTableMeta); meta && *meta == layout->tag) return Ok{};  // current
+  // Current when the sealed file is for these works and maps whole (a damaged one is rewritten).
+  if (auto seal = impl_->get(kDefault, kTableFileSeal); seal && seal->starts_with(layout->tag + " ") &&
+                                                        detail::map_table_file(impl_->dir, *seal))
+    return Ok{};
   auto table = impl_->build_table(*layout);
   if (!table) return std::move(table).error();
-  // The tag goes first and comes back last: a copy cut short by a crash is never used.
+  const bool had_chunks = impl_->get(kDefault, kTableMeta).ok();
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  // The seal goes first and comes back last: a file cut short by a crash is never used. The
+  // copy older ingests kept in RocksDB goes too.
   {
     rocksdb::WriteBatch b;
-    if (auto st = b.Delete(impl_->cfs[kDefault], kTableMeta); !st.ok()) return db_error(st, impl_->dir);
+    for (const auto& key : {kTableFileSeal, kTableMeta})
+      if (auto st = b.Delete(impl_->cfs[kDefault], key); !st.ok()) return db_error(st, impl_->dir);
     if (auto st = b.DeleteRange(impl_->cfs[kDefault], kTableChunkPrefix, "posting_table/chunk0");  // '0' follows '/'
         !st.ok())
       return db_error(st, impl_->dir);
-    if (auto st = impl_->db->Write(rocksdb::WriteOptions(), &b); !st.ok()) return db_error(st, impl_->dir);
+    if (auto st = impl_->db->Write(sync, &b); !st.ok()) return db_error(st, impl_->dir);
   }
-  // The chunks go in as one SST file, like bulk postings: written once, past the write-ahead
-  // log and the memtable, which doubled ingest's writing time when they went through Put.
-  auto st = impl_->ingest_file(kDefault, "posting-table.sst", [&](rocksdb::SstFileWriter& w) {
-    std::string chunk;
-    std::uint32_t n = 0;
-    rocksdb::Status s;
-    const auto put = [&] {
-      if (s.ok()) s = w.Put(kTableChunkPrefix + be32(n++), chunk);
-      chunk.clear();
-    };
-    (*table)->save([&](const void* p, std::size_t len) {
-      const auto* c = static_cast<const char*>(p);
-      while (len > 0) {
-        const std::size_t take = std::min(len, kTableChunk - chunk.size());
-        chunk.append(c, take);
-        c += take;
-        len -= take;
-        if (chunk.size() == kTableChunk) put();
-      }
-    });
-    if (!chunk.empty()) put();
-    return s;
-  });
-  if (!st) return st;
-  if (auto s = impl_->db->Put(rocksdb::WriteOptions(), impl_->cfs[kDefault], kTableMeta, layout->tag); !s.ok())
-    return db_error(s, impl_->dir);
+  auto seal = detail::write_table_file(impl_->dir, **table, layout->tag);
+  if (!seal) return std::move(seal).error();
+  if (auto s = impl_->db->Put(sync, impl_->cfs[kDefault], kTableFileSeal, *seal); !s.ok()) return db_error(s, impl_->dir);
+  if (had_chunks) {  // give back the old copy's disk space now, not at some later compaction
+    const rocksdb::Slice from(kTableChunkPrefix), to("posting_table/chunk0");
+    if (auto s = impl_->db->CompactRange(rocksdb::CompactRangeOptions(), impl_->cfs[kDefault], &from, &to); !s.ok())
+      return db_error(s, impl_->dir);
+  }
   return Ok{};
 }
 

@@ -175,15 +175,16 @@ class Index {
   // ARCHITECTURE.md), after which lookup() never touches RocksDB. For read-only scans: call
   // once, before the lookups start. Errc::kLimit if the index holds more than 2^32 words.
   // When the index holds a saved copy of the table for exactly its live works (see
-  // save_posting_table), that copy is read instead: one sequential read, nothing rebuilt.
+  // save_posting_table), that copy is mapped read-only instead: nothing read, copied or rebuilt.
   Status load_postings() const;
   std::uint64_t postings_in_memory() const;   // 0 when not loaded
   bool postings_from_saved_table() const;     // load_postings() read the saved copy
-  // Builds the in-memory table and stores it in the index (8 MB keys in the default family,
-  // tagged with the live works and their sizes), so a scan's start reads ~6 bytes a posting
-  // instead of rebuilding from 16. Nothing to do when the stored copy is current; any change
-  // of the live works makes it stale, and scans then rebuild until the next save. Writers
-  // only; `ingest` calls it after compact().
+  // Builds the in-memory table and writes it beside the RocksDB files (IDX/posting-table.bin,
+  // sealed in RocksDB with the live works, their sizes and the file's digest: see
+  // detail/table_file.hpp), so a scan maps it instead of rebuilding from 16-byte postings.
+  // Nothing to do when the file is current and whole; any change of the live works makes it
+  // stale, and scans then rebuild until the next save. Writers only; `ingest` calls it after
+  // compact().
   Status save_posting_table();
   // Folds the postings' merge operands into one value per shingle (after a bulk ingest), so
   // load_postings() reads each key once. Writers only.

@@ -46,7 +46,64 @@ void PostingTable::finish() {
   // save() writes it, so it is never left uninitialised). Shrink only when it saves much: it
   // copies the whole table.
   if (bytes_.capacity() - bytes_.size() > (std::size_t{1} << 20) + bytes_.size() / 16) bytes_.shrink_to_fit();
+  bind();  // build_filter() reads the entries through the lookup fields
   build_filter();
+  bind();
+}
+
+void PostingTable::bind() {
+  dir_p_ = dir_.data();
+  dir_n_ = dir_.size();
+  bytes_p_ = bytes_.data();
+  bytes_n_ = bytes_.size();
+  filter_p_ = filter_.data();
+}
+
+bool PostingTable::take_header(const std::uint64_t h[12]) {
+  if (h[0] > 63 || h[1] < 1 || h[1] > 32 || h[2] > 48 || h[3] > 63 || h[6] > (std::uint64_t{1} << 30) ||
+      h[8] != h[6] + 1 || h[9] != h[7] * kEntry + 2 || h[7] >= (std::uint64_t{1} << 32))
+    return false;
+  shift_ = static_cast<unsigned>(h[0]);
+  pos_bits_ = static_cast<unsigned>(h[1]);
+  check_bits_ = static_cast<unsigned>(h[2]);
+  check_shift_ = static_cast<unsigned>(h[3]);
+  pos_mask_ = h[4];
+  check_mask_ = h[5];
+  buckets_ = h[6];
+  next_bucket_ = h[6];
+  count_ = h[7];
+  if (pos_mask_ != (std::uint64_t{1} << pos_bits_) - 1 || check_mask_ != (std::uint64_t{1} << check_bits_) - 1)
+    return false;
+  // The filter: the size and key width build_filter() gives these entries, or a rebuild.
+  size_filter();
+  return h[10] == filter_blocks_ && h[11] == key_bits_;
+}
+
+bool PostingTable::directory_ok() const {
+  if (dir_n_ == 0 || dir_p_[0] != 0 || dir_p_[dir_n_ - 1] != count_) return false;
+  for (std::size_t i = 1; i < dir_n_; ++i)
+    if (dir_p_[i] < dir_p_[i - 1]) return false;
+  return true;
+}
+
+std::unique_ptr<PostingTable> PostingTable::map(const unsigned char* data, std::size_t size,
+                                                std::shared_ptr<const void> keep) {
+  std::uint64_t h[12];
+  if (size < sizeof h || reinterpret_cast<std::uintptr_t>(data) % 64 != 0) return nullptr;
+  std::memcpy(h, data, sizeof h);
+  auto t = std::unique_ptr<PostingTable>(new PostingTable());
+  if (!t->take_header(h)) return nullptr;
+  const std::uint64_t dir_at = sizeof h, bytes_at = dir_at + h[8] * 4;
+  const std::uint64_t filter_at = bytes_at + h[9] + padding(h[8], h[9]);
+  if (filter_at % 64 != 0 || size != filter_at + t->filter_blocks_ * 32) return nullptr;
+  t->dir_p_ = reinterpret_cast<const std::uint32_t*>(data + dir_at);
+  t->dir_n_ = h[8];
+  t->bytes_p_ = data + bytes_at;
+  t->bytes_n_ = h[9];
+  t->filter_p_ = reinterpret_cast<const std::uint32_t*>(data + filter_at);
+  t->mapping_ = std::move(keep);
+  if (!t->directory_ok()) return nullptr;
+  return t;
 }
 
 void PostingTable::size_filter() {

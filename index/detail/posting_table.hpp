@@ -47,21 +47,21 @@ class PostingTable {
     if (filter_blocks_ == 0) return true;
     if ((hash >> shift_) >= buckets_) return false;  // not a sampled hash: find() has nothing
     const std::uint64_t k = hash >> check_shift_;
-    const std::uint32_t* w = filter_.data() + filter_block(k) * 8;
+    const std::uint32_t* w = filter_p_ + filter_block(k) * 8;
     const std::uint64_t m = filter_mix(k);
     std::uint32_t miss = 0;
     for (unsigned i = 0; i < 8; ++i) miss |= ~w[i] & filter_bit(m, i);
     return miss == 0;
   }
   void prefetch_filter(std::uint64_t hash) const {
-    if (filter_blocks_ != 0 && (hash >> shift_) < buckets_) prov::prefetch(filter_.data() + filter_block(hash >> check_shift_) * 8);
+    if (filter_blocks_ != 0 && (hash >> shift_) < buckets_) prov::prefetch(filter_p_ + filter_block(hash >> check_shift_) * 8);
   }
 
   template <typename F>
   void find(std::uint64_t hash, F&& f) const {
     const std::uint64_t b = hash >> shift_;
-    if (b + 1 >= dir_.size()) return;
-    const std::uint32_t lo = dir_[b], hi = dir_[b + 1];
+    if (b + 1 >= dir_n_) return;
+    const std::uint32_t lo = dir_p_[b], hi = dir_p_[b + 1];
     if (lo == hi) return;
     const std::uint64_t want = (hash >> check_shift_) & check_mask_;
     // Entries ascend by check within the bucket and checks are uniform: start where `want`
@@ -80,17 +80,17 @@ class PostingTable {
   }
   void prefetch(std::uint64_t hash) const {
     const std::uint64_t b = hash >> shift_;
-    if (b + 1 < dir_.size()) prov::prefetch(&dir_[b]);
+    if (b + 1 < dir_n_) prov::prefetch(dir_p_ + b);
   }
   // The second stage of a lookup pipeline: the bucket's entries (its directory slot should
   // have been prefetched a few lookups earlier).
   void prefetch_entries(std::uint64_t hash) const {
     const std::uint64_t b = hash >> shift_;
-    if (b + 1 < dir_.size()) {
-      const std::uint32_t lo = dir_[b], hi = dir_[b + 1];
+    if (b + 1 < dir_n_) {
+      const std::uint32_t lo = dir_p_[b], hi = dir_p_[b + 1];
       const std::uint64_t want = (hash >> check_shift_) & check_mask_;
       const std::uint32_t i = lo + guess(want, hi - lo);
-      prov::prefetch(bytes_.data() + std::size_t{i} * kEntry);  // where find() starts
+      prov::prefetch(bytes_p_ + std::size_t{i} * kEntry);  // where find() starts
     }
   }
   std::uint64_t size() const { return count_; }
@@ -98,65 +98,71 @@ class PostingTable {
   // The table as bytes, for the copy an index keeps so that a scan need not rebuild it
   // (Index::save_posting_table): a header of twelve u64 (layout fields, the directory's and
   // the entries' sizes, the filter's block count and key bits), the directory (u32 each), the
-  // entries, the filter (u32 each). Native byte order: the copy is tagged with the machine it
-  // was written on and rebuilt anywhere else.
+  // entries, zero bytes up to a multiple of 64 from the start (when `aligned`: the layout
+  // map() reads in place), the filter (u32 each). Native byte order: the copy is tagged with
+  // the machine it was written on and rebuilt anywhere else.
   template <typename Write>  // write(const void*, std::size_t)
-  void save(Write&& write) const {
+  void save(Write&& write, bool aligned = false) const {
     const std::uint64_t h[12] = {shift_,      pos_bits_, check_bits_, check_shift_, pos_mask_,    check_mask_,
-                                 buckets_,    count_,    dir_.size(),  bytes_.size(), filter_blocks_, key_bits_};
+                                 buckets_,    count_,    dir_n_,       bytes_n_,     filter_blocks_, key_bits_};
     write(h, sizeof h);
-    write(dir_.data(), dir_.size() * sizeof(std::uint32_t));
-    write(bytes_.data(), bytes_.size());
-    write(filter_.data(), filter_.size() * sizeof(std::uint32_t));
+    write(dir_p_, dir_n_ * sizeof(std::uint32_t));
+    write(bytes_p_, bytes_n_);
+    if (aligned) {
+      static const char zeros[64] = {};
+      write(zeros, padding(dir_n_, bytes_n_));
+    }
+    write(filter_p_, filter_blocks_ * 8 * sizeof(std::uint32_t));
   }
-  // The table save() wrote, or null if `read` ran short or the bytes are not a consistent
-  // table (a damaged copy: the caller rebuilds from the postings).
+  // The table save() wrote (unaligned), or null if `read` ran short or the bytes are not a
+  // consistent table (a damaged copy: the caller rebuilds from the postings).
   template <typename Read>  // bool read(void*, std::size_t)
   static std::unique_ptr<PostingTable> restore(Read&& read) {
     std::uint64_t h[12];
     if (!read(h, sizeof h)) return nullptr;
     auto t = std::unique_ptr<PostingTable>(new PostingTable());
-    if (h[0] > 63 || h[1] < 1 || h[1] > 32 || h[2] > 48 || h[3] > 63 || h[6] > (std::uint64_t{1} << 30) ||
-        h[8] != h[6] + 1 || h[9] != h[7] * kEntry + 2 || h[7] >= (std::uint64_t{1} << 32))
-      return nullptr;
-    t->shift_ = static_cast<unsigned>(h[0]);
-    t->pos_bits_ = static_cast<unsigned>(h[1]);
-    t->check_bits_ = static_cast<unsigned>(h[2]);
-    t->check_shift_ = static_cast<unsigned>(h[3]);
-    t->pos_mask_ = h[4];
-    t->check_mask_ = h[5];
-    t->buckets_ = h[6];
-    t->next_bucket_ = h[6];
-    t->count_ = h[7];
-    if (t->pos_mask_ != (std::uint64_t{1} << t->pos_bits_) - 1 || t->check_mask_ != (std::uint64_t{1} << t->check_bits_) - 1)
-      return nullptr;
+    if (!t->take_header(h)) return nullptr;
     t->dir_.resize(h[8]);
     t->bytes_.resize(h[9]);
     if (!read(t->dir_.data(), t->dir_.size() * sizeof(std::uint32_t)) || !read(t->bytes_.data(), t->bytes_.size()))
       return nullptr;
-    // find() trusts the directory: it must ascend from 0 to the entry count.
-    if (t->dir_.front() != 0 || t->dir_.back() != t->count_) return nullptr;
-    for (std::size_t i = 1; i < t->dir_.size(); ++i)
-      if (t->dir_[i] < t->dir_[i - 1]) return nullptr;
-    // The filter: the size and key width build_filter() gives these entries, or a rebuild.
-    t->size_filter();
-    if (h[10] != t->filter_blocks_ || h[11] != t->key_bits_) return nullptr;
     t->filter_.resize(t->filter_blocks_ * 8);
     if (!read(t->filter_.data(), t->filter_.size() * sizeof(std::uint32_t))) return nullptr;
+    t->bind();
+    if (!t->directory_ok()) return nullptr;
     return t;
   }
-  std::uint64_t memory_bytes() const { return bytes_.capacity() + dir_.capacity() * 4 + filter_.capacity() * 4; }
+  // The table save(write, aligned = true) wrote, read in place from `size` bytes at `data`
+  // (64-byte aligned: a file mapped into memory), which `keep` keeps alive; or null if the
+  // bytes are not a consistent table. Nothing is copied: the table's memory is the mapping.
+  static std::unique_ptr<PostingTable> map(const unsigned char* data, std::size_t size, std::shared_ptr<const void> keep);
+  // Bytes of memory the table occupies (owned or mapped).
+  std::uint64_t memory_bytes() const { return bytes_n_ + dir_n_ * 4 + filter_blocks_ * 32; }
+  bool mapped() const { return mapping_ != nullptr; }
+
+  PostingTable(const PostingTable&) = delete;
+  PostingTable& operator=(const PostingTable&) = delete;
 
  private:
   // Sizes the filter for the entries (blocks and key width); build_filter() also sets their
   // bits (finish()), restore() reads them.
   void size_filter();
   void build_filter();
+  // Points the lookup fields at the owned vectors.
+  void bind();
+  // Sets the layout from a saved header; false if it is not a consistent one.
+  bool take_header(const std::uint64_t h[12]);
+  // The directory ascends from 0 to the entry count (find() trusts it).
+  bool directory_ok() const;
+  // Zero bytes after the entries in the aligned layout: the filter starts at a multiple of 64.
+  static std::size_t padding(std::uint64_t dir_n, std::uint64_t bytes_n) {
+    return static_cast<std::size_t>((64 - (96 + dir_n * 4 + bytes_n) % 64) % 64);
+  }
   static constexpr std::size_t kEntry = 6;
   static constexpr std::uint64_t kMask48 = (std::uint64_t{1} << 48) - 1;
   std::uint64_t entry(std::uint32_t i) const {
     std::uint64_t x;
-    std::memcpy(&x, bytes_.data() + std::size_t{i} * kEntry, 8);  // x86-64: little-endian;
+    std::memcpy(&x, bytes_p_ + std::size_t{i} * kEntry, 8);  // x86-64: little-endian;
     return x & kMask48;                                             // 2 bytes of tail padding
   }
   std::uint64_t check(std::uint32_t i) const { return entry(i) >> pos_bits_; }
@@ -193,6 +199,13 @@ class PostingTable {
   std::vector<std::uint32_t, HugeAlloc<std::uint32_t>> dir_;
   std::vector<unsigned char, HugeAlloc<unsigned char>> bytes_;
   std::vector<std::uint32_t, HugeAlloc<std::uint32_t>> filter_;  // 8 words a block
+  // What lookups read: the vectors above (bind()), or a mapped file (map()) kept by mapping_.
+  const std::uint32_t* dir_p_ = nullptr;
+  std::uint64_t dir_n_ = 0;
+  const unsigned char* bytes_p_ = nullptr;
+  std::uint64_t bytes_n_ = 0;
+  const std::uint32_t* filter_p_ = nullptr;
+  std::shared_ptr<const void> mapping_;
   std::uint64_t filter_blocks_ = 0;                              // 0: no filter (empty table)
   unsigned key_bits_ = 32;                                       // significant bits of a key
 };

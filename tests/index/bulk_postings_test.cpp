@@ -175,6 +175,69 @@ TEST_CASE("a saved posting table is read while it is current and rebuilt once th
   CHECK(check(true) == four);
 }
 
+TEST_CASE("the posting table file is mapped while it is whole, rebuilt around when damaged, and outlives its replacement", "[index]") {
+  const auto texts = fixture_texts();
+  test::TempDir dir("table-file");
+  const auto path = dir / "idx";
+  const auto file = path / "posting-table.bin";
+  {
+    auto ix = index::Index::open_for_write(path, fingerprint::Params{});
+    REQUIRE(ix.ok());
+    bulk_add(**ix, texts, 0, 3);
+    REQUIRE((*ix)->save_posting_table().ok());
+  }
+  REQUIRE(std::filesystem::exists(file));
+  const auto size = std::filesystem::file_size(file);
+  CHECK(size > 4096);
+  auto mapped = index::Index::open_read_only(path);
+  REQUIRE(mapped.ok());
+  const auto before = all_postings(**mapped, texts, false);  // from RocksDB: nothing loaded yet
+  CHECK(all_postings(**mapped, texts, true) == before);
+  CHECK((*mapped)->postings_from_saved_table());
+  // One flipped bit in the table: the digest no longer holds, so the scan rebuilds from the
+  // postings and finds the same.
+  {
+    std::string bytes = *read_file(file);
+    bytes[4096 + (bytes.size() - 4096) / 2] ^= 0x10;
+    REQUIRE(write_file_atomic(file, bytes).ok());
+  }
+  {
+    auto ix = index::Index::open_read_only(path);
+    REQUIRE(ix.ok());
+    CHECK(all_postings(**ix, texts, true) == before);
+    CHECK_FALSE((*ix)->postings_from_saved_table());
+  }
+  {  // cut short: the same
+    std::string bytes = *read_file(file);
+    bytes.resize(bytes.size() - 100);
+    REQUIRE(write_file_atomic(file, bytes).ok());
+    auto ix = index::Index::open_read_only(path);
+    REQUIRE(ix.ok());
+    CHECK(all_postings(**ix, texts, true) == before);
+    CHECK_FALSE((*ix)->postings_from_saved_table());
+  }
+  {  // the next save sees the damage and writes the file again
+    auto ix = index::Index::open_for_write(path, fingerprint::Params{});
+    REQUIRE(ix.ok());
+    REQUIRE((*ix)->save_posting_table().ok());
+  }
+  CHECK(std::filesystem::file_size(file) == size);
+  {
+    auto ix = index::Index::open_read_only(path);
+    REQUIRE(ix.ok());
+    CHECK(all_postings(**ix, texts, true) == before);
+    CHECK((*ix)->postings_from_saved_table());
+  }
+  {  // a fourth work replaces the file while the first reader still has the old one mapped
+    auto ix = index::Index::open_for_write(path, fingerprint::Params{});
+    REQUIRE(ix.ok());
+    REQUIRE((*ix)->add_book(make_book(texts[3], "3")).ok());
+    REQUIRE((*ix)->save_posting_table().ok());
+  }
+  CHECK(std::filesystem::file_size(file) > size);
+  CHECK(all_postings(**mapped, texts, false) == before);  // its table as loaded: the old file's pages
+}
+
 TEST_CASE("a posting table restores from its saved bytes and refuses damaged ones", "[index]") {
   const fingerprint::Params params;
   index::detail::PostingTable t(params.threshold(), 5000, 100000);

@@ -1,0 +1,123 @@
+// index/table_file.cpp: writing and mapping IDX/posting-table.bin (see detail/table_file.hpp).
+#include "index/detail/table_file.hpp"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+namespace prov::index::detail {
+namespace {
+
+constexpr std::size_t kHeader = 4096;
+const std::string kMagic = "provaudit posting table file 1\n";
+
+std::string hex128(XXH128_hash_t h) {
+  char buf[33];
+  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(h.high64),
+                static_cast<unsigned long long>(h.low64));
+  return buf;
+}
+
+struct Fd {
+  int fd = -1;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+Status write_all(int fd, const void* p, std::size_t n, const std::filesystem::path& file) {
+  const auto* c = static_cast<const char*>(p);
+  while (n > 0) {
+    const ssize_t w = ::write(fd, c, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return make_error(Errc::kIo, std::string("cannot write: ") + std::strerror(errno), file.string());
+    c += w;
+    n -= static_cast<std::size_t>(w);
+  }
+  return Ok{};
+}
+
+}  // namespace
+
+Result<std::string> write_table_file(const std::filesystem::path& dir, const PostingTable& table,
+                                     const std::string& tag) {
+  // The table's bytes and digest first (the digest goes into the header).
+  XXH3_state_t* st = XXH3_createState();
+  if (st == nullptr) return make_error(Errc::kIo, "out of memory");
+  XXH3_128bits_reset(st);
+  std::uint64_t bytes = 0;
+  table.save([&](const void* p, std::size_t n) {
+    XXH3_128bits_update(st, p, n);
+    bytes += n;
+  }, /*aligned=*/true);
+  const std::string seal = tag + " " + std::to_string(bytes) + " " + hex128(XXH3_128bits_digest(st));
+  XXH3_freeState(st);
+  std::string header = kMagic + seal + "\n";
+  if (header.size() > kHeader) return make_error(Errc::kUsage, "posting table tag too long");
+  header.resize(kHeader, '\0');
+
+  const auto file = dir / kTableFileName;
+  const auto tmp = dir / (std::string(kTableFileName) + ".tmp");
+  Status status = Ok{};
+  {
+    Fd f{::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
+    if (f.fd < 0) return make_error(Errc::kIo, std::string("cannot create: ") + std::strerror(errno), tmp.string());
+    status = write_all(f.fd, header.data(), header.size(), tmp);
+    table.save([&](const void* p, std::size_t n) {
+      if (status) status = write_all(f.fd, p, n, tmp);
+    }, /*aligned=*/true);
+    if (status && ::fsync(f.fd) != 0) status = make_error(Errc::kIo, std::string("fsync: ") + std::strerror(errno), tmp.string());
+  }
+  std::error_code ec;
+  if (status) {
+    std::filesystem::rename(tmp, file, ec);
+    if (ec) status = make_error(Errc::kIo, "rename failed: " + ec.message(), file.string());
+  }
+  if (!status) {
+    std::filesystem::remove(tmp, ec);
+    return std::move(status).error();
+  }
+  return seal;
+}
+
+std::unique_ptr<PostingTable> map_table_file(const std::filesystem::path& dir, const std::string& seal,
+                                             std::string* why) {
+  const auto fail = [&](const char* reason) -> std::unique_ptr<PostingTable> {
+    if (why) *why = reason;
+    return nullptr;
+  };
+  const auto file = dir / kTableFileName;
+  Fd f{::open(file.c_str(), O_RDONLY | O_CLOEXEC)};
+  if (f.fd < 0) return fail("no table file");
+  struct stat sb{};
+  if (::fstat(f.fd, &sb) != 0 || !S_ISREG(sb.st_mode)) return fail("not a regular file");
+  const auto size = static_cast<std::uint64_t>(sb.st_size);
+  // The seal names the table's size: check it before mapping anything.
+  const auto last = seal.rfind(' '), mid = last == std::string::npos ? last : seal.rfind(' ', last - 1);
+  if (mid == std::string::npos) return fail("malformed seal");
+  std::uint64_t bytes = 0;
+  try {
+    bytes = std::stoull(seal.substr(mid + 1, last - mid - 1));
+  } catch (...) {
+    return fail("malformed seal");
+  }
+  if (size != kHeader + bytes) return fail("table file has the wrong size");
+  void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, f.fd, 0);
+  if (p == MAP_FAILED) return fail("cannot map the table file");
+  std::shared_ptr<const void> keep(p, [size](const void* q) { ::munmap(const_cast<void*>(q), size); });
+  const auto* data = static_cast<const unsigned char*>(p);
+  const std::string want = kMagic + seal + "\n";
+  if (std::memcmp(data, want.data(), want.size()) != 0 || data[want.size()] != '\0') return fail("table file is for other works");
+  if (hex128(XXH3_128bits(data + kHeader, bytes)) != seal.substr(last + 1)) return fail("table file is damaged");
+  auto t = PostingTable::map(data + kHeader, bytes, std::move(keep));
+  if (!t) return fail("table file is not a consistent table");
+  return t;
+}
+
+}  // namespace prov::index::detail
