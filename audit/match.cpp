@@ -400,9 +400,11 @@ Result<std::vector<Passage>> match_document(const index::Index& index, std::stri
   std::vector<fingerprint::Token>& tokens = tokens_out ? *tokens_out : local_tokens;
   std::vector<std::uint64_t> local_shingles;
   std::vector<std::uint64_t>& shingles = shingles_out ? *shingles_out : local_shingles;
-  shingles.clear();
   fingerprint::tokenize(text, tokens);
-  if (tokens.size() < fp.k || tokens.size() < params.min_words) return out;
+  if (tokens.size() < fp.k || tokens.size() < params.min_words) {
+    shingles.clear();
+    return out;
+  }
   // Every shingle hash once (near-duplicate sketching needs them all); the samples are the
   // ones below the threshold, exactly as fingerprint::sample() picks them.
   thread_local std::vector<std::uint64_t> doc_hashes;  // the tokens' hashes, side by side
@@ -414,9 +416,7 @@ Result<std::vector<Passage>> match_document(const index::Index& index, std::stri
   thread_local std::vector<std::uint64_t> keys;
   thread_local index::PostingLists postings;
   thread_local std::vector<std::pair<std::uint32_t, Hit>> work_hits;  // (work, hit)
-  sample_pos.clear();
-  keys.clear();
-  work_hits.clear();
+  work_hits.clear();  // (sample_pos and keys are resized below: no zero-filling of kept memory)
   const std::uint64_t threshold = fp.threshold();
   {  // Branch-free: a shingle is sampled at random (1 in 4), so a branch on it mispredicted
      // often enough to be a third of this function's own time.

@@ -31,9 +31,12 @@ std::string Params::describe() const {
 }
 
 void shingle_hashes(const std::vector<std::uint64_t>& token_hashes, std::uint32_t k, std::vector<std::uint64_t>& out) {
-  out.clear();
-  if (k == 0 || token_hashes.size() < k) return;
-  out.resize(token_hashes.size() - k + 1);  // no allocation once a previous document grew it
+  if (k == 0 || token_hashes.size() < k) {
+    out.clear();
+    return;
+  }
+  out.resize(token_hashes.size() - k + 1);  // every element is written below: resize without
+                                            // clear() zero-fills only growth, not kept memory
   if (k == 5) {
     hash_all<5>(token_hashes.data(), out.data(), out.size(), k);  // the default: XXH3's 40-byte path inlined
   } else {

@@ -278,11 +278,13 @@ namespace {
 struct Classified {
   std::vector<std::uint64_t> space, letter, digit, under, mid_letter, mid_num, bail;
   std::vector<std::uint64_t> word, odd;  // filled by word_bits()
-  std::string lower;
+  std::string lower_buf;  // kFront bytes, then the lower-cased text (see hash_word)
+  char* lower() { return lower_buf.data() + kFront; }
+  static constexpr std::size_t kFront = 16;
   void size_for(std::size_t n) {
     const std::size_t words = n / 64 + 2;  // bit n (one past the end) and a zero word after it
     for (auto* v : {&space, &letter, &digit, &under, &mid_letter, &mid_num, &bail, &word, &odd}) v->resize(words);
-    lower.resize(words * 64);
+    lower_buf.resize(kFront + words * 64);
   }
 };
 
@@ -325,7 +327,7 @@ void classify_baseline(const unsigned char* p, std::size_t n, Classified& c) {
       src = tail;
     }
     std::uint64_t m[8] = {};  // one bitmap per flag bit
-    auto* out = reinterpret_cast<unsigned char*>(c.lower.data()) + i;
+    auto* out = reinterpret_cast<unsigned char*>(c.lower()) + i;
 #if defined(__SSE2__)
     const __m128i k_a = _mm_set1_epi8(static_cast<char>(-'a' - 128)), k_26 = _mm_set1_epi8(-128 + 26);
     const __m128i k_0 = _mm_set1_epi8(static_cast<char>(-'0' - 128)), k_10 = _mm_set1_epi8(-128 + 10);
@@ -377,7 +379,7 @@ __attribute__((target("avx512f,avx512bw,avx512vbmi"))) void classify_vbmi(const 
     const __m512i v = _mm512_maskz_loadu_epi8(in, p + i);
     const __mmask64 high = _mm512_movepi8_mask(v);
     const __m512i f = _mm512_maskz_permutex2var_epi8(~high, lo, v, hi);
-    _mm512_storeu_si512(c.lower.data() + i, _mm512_or_si512(v, _mm512_and_si512(f, upper)));
+    _mm512_storeu_si512(c.lower() + i, _mm512_or_si512(v, _mm512_and_si512(f, upper)));
     c.space[w] = _mm512_test_epi8_mask(f, space) | ~in;
     c.letter[w] = _mm512_test_epi8_mask(f, letter);
     c.digit[w] = _mm512_test_epi8_mask(f, digit);
@@ -501,6 +503,23 @@ std::size_t attached_start(std::string_view text, std::size_t rs) {
   return s0;
 }
 
+// XXH3_64bits(p, len), without a branch on the length for len <= 16: XXH3 hashes 1-3, 4-8 and
+// 9-16 bytes by three different formulas, and with English word lengths the branches between
+// them mispredicted often. All three are computed and the right one kept; the 4-8 and 9-16
+// formulas read up to 7 bytes before p and up to 16 after it, which `lower` has (kFront
+// bytes in front, a 64-byte block's slack behind), and those reads only reach the results of
+// the formulas not kept.
+inline std::uint64_t hash_word(const char* p, std::size_t len) {
+  if (len > 16) return XXH3_64bits(p, len);
+  const auto* u = reinterpret_cast<const xxh_u8*>(p);
+  const std::uint64_t a = XXH3_len_1to3_64b(u, len, XXH3_kSecret, 0);
+  const std::uint64_t b = XXH3_len_4to8_64b(u, len, XXH3_kSecret, 0);
+  const std::uint64_t c = XXH3_len_9to16_64b(u, len, XXH3_kSecret, 0);
+  const std::uint64_t short_mask = 0 - static_cast<std::uint64_t>(len <= 3);
+  const std::uint64_t long_mask = 0 - static_cast<std::uint64_t>(len > 8);
+  return (a & short_mask) | (c & long_mask) | (b & ~(short_mask | long_mask));
+}
+
 // The tokens of a whitespace-delimited run [rs, re) that holds a byte the ASCII rules do not
 // cover: the table-driven segmenter, or ICU where that segmenter does not handle a character.
 void general_run(std::string_view text, std::size_t rs, std::size_t re, std::vector<Token>& out,
@@ -572,7 +591,7 @@ void tokenize(std::string_view text, std::vector<Token>& out) {
   }
   const std::uint64_t* word = c.word.data();
   const std::size_t words = c.word.size();
-  const char* lower = c.lower.data();
+  const char* lower = c.lower();
   const auto ends_in = [&](std::size_t w) {  // bit e set: a word ends just before byte e
     return ~word[w] & ((word[w] << 1) | (w ? word[w - 1] >> 63 : 0));
   };
@@ -588,7 +607,7 @@ void tokenize(std::string_view text, std::vector<Token>& out) {
       ends &= ends - 1;
       for (; ri < runs.size() && runs[ri].first < s; ++ri) general_run(text, runs[ri].first, runs[ri].second, out, scratch, fast);
       if (!any_bit(c.odd, s, e)) {
-        out.push_back(Token{static_cast<std::uint32_t>(s), static_cast<std::uint32_t>(e), XXH3_64bits(lower + s, e - s)});
+        out.push_back(Token{static_cast<std::uint32_t>(s), static_cast<std::uint32_t>(e), hash_word(lower + s, e - s)});
         continue;
       }
       scratch.clear();
@@ -599,7 +618,7 @@ void tokenize(std::string_view text, std::vector<Token>& out) {
     }
   }
   for (; ri < runs.size(); ++ri) general_run(text, runs[ri].first, runs[ri].second, out, scratch, fast);
-  if (c.lower.capacity() > (std::size_t{64} << 20)) c = Classified{};  // not a whole book per thread
+  if (c.lower_buf.capacity() > (std::size_t{64} << 20)) c = Classified{};  // not a whole book per thread
 }
 
 }  // namespace prov::fingerprint
