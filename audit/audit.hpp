@@ -173,6 +173,12 @@ std::vector<WorkCoverage> coverage(const std::vector<WorkEvidence>& evidence,
 // bad records are listed in ScanResult::errors and the scan goes on.
 Result<ScanResult> scan(const index::Index& index, const ScanOptions& options);
 
+// Stores the near-duplicate LSH table for `match`'s bands and rows in the index (a file
+// beside RocksDB's, audit/detail/near_dup.hpp), so scans map it instead of building it from
+// every work's sketches at start. `ingest` calls it; nothing to do when the stored table is
+// current, and a scan with other LSH parameters or other works builds its own.
+Status save_near_dup_table(index::Index& index, const MatchParams& match = {});
+
 // One verified passage inside a document (token and byte ranges on both sides).
 struct Passage {
   std::uint32_t work = 0;                      // index work number

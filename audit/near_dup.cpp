@@ -12,6 +12,8 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstring>
+#include <type_traits>
 
 #include "common/prefetch.hpp"
 
@@ -41,12 +43,99 @@ std::uint32_t NearDupTable::stored_key(std::uint64_t key) const {
   return static_cast<std::uint32_t>((key << dir_bits_) >> (64 - keep));
 }
 
-Result<std::unique_ptr<NearDupTable>> NearDupTable::load(const index::Index& index,
-                                                         const MatchParams& params) {
-  if (params.lsh_bands == 0 || params.lsh_rows == 0 ||
-      std::uint64_t{params.lsh_bands} * params.lsh_rows > fingerprint::kSketchBins)
-    return make_error(Errc::kUsage, "LSH bands x rows must be between 1 and " +
-                                        std::to_string(fingerprint::kSketchBins));
+namespace {
+
+bool lsh_params_ok(const MatchParams& params) {
+  return params.lsh_bands != 0 && params.lsh_rows != 0 &&
+         std::uint64_t{params.lsh_bands} * params.lsh_rows <= fingerprint::kSketchBins;
+}
+Error lsh_params_error() {
+  return make_error(Errc::kUsage, "LSH bands x rows must be between 1 and " + std::to_string(fingerprint::kSketchBins));
+}
+
+constexpr const char* kFileName = "near-dup-table.bin";
+constexpr std::uint64_t kFileVersion = 1;
+static_assert(std::is_trivially_copyable_v<NearDupTable::Window> && sizeof(NearDupTable::Window) == 24);
+
+}  // namespace
+
+void NearDupTable::bind() {
+  windows_ = own_windows_;
+  entries_ = own_entries_;
+  dir_ = own_dir_;
+}
+
+Result<std::string> NearDupTable::file_tag(const index::Index& index, const MatchParams& params) {
+  auto layout = index.layout_tag();
+  if (!layout) return std::move(layout).error();
+  return *layout + "/near-dup-" + std::to_string(kFileVersion) + "-b" + std::to_string(params.lsh_bands) + "-r" +
+         std::to_string(params.lsh_rows) + (std::endian::native == std::endian::little ? "-le" : "-be");
+}
+
+// Payload: eight u64 (version, bands, rows, window bits, directory bits, and the windows',
+// entries' and directory's counts), then the windows (24 bytes each), the directory and the
+// entries (u32 each), in native byte order (the tag names it).
+void NearDupTable::write(const index::Index::ByteSink& sink) const {
+  const std::uint64_t h[8] = {kFileVersion, bands_, rows_, window_bits_, dir_bits_, windows_.size(), entries_.size(), dir_.size()};
+  sink(h, sizeof h);
+  sink(windows_.data(), windows_.size_bytes());
+  sink(dir_.data(), dir_.size_bytes());
+  sink(entries_.data(), entries_.size_bytes());
+}
+
+std::unique_ptr<NearDupTable> NearDupTable::view(const index::Index& index, const MatchParams& params,
+                                                 index::Index::MappedBytes bytes) {
+  std::uint64_t h[8];
+  if (bytes.size < sizeof h) return nullptr;
+  std::memcpy(h, bytes.data, sizeof h);
+  if (h[0] != kFileVersion || h[1] != params.lsh_bands || h[2] != params.lsh_rows || h[3] < 1 || h[3] > 32 ||
+      h[4] < 1 || h[4] > 28 || h[5] >= (1ull << 32) || h[6] >= (1ull << 32) || h[7] != (1ull << h[4]) + 1)
+    return nullptr;
+  if (bytes.size != sizeof h + h[5] * sizeof(Window) + (h[6] + h[7]) * 4) return nullptr;
+  std::unique_ptr<NearDupTable> t(new NearDupTable(index));
+  t->bands_ = static_cast<std::uint32_t>(h[1]);
+  t->rows_ = static_cast<std::uint32_t>(h[2]);
+  t->window_bits_ = static_cast<unsigned>(h[3]);
+  t->dir_bits_ = static_cast<unsigned>(h[4]);
+  const unsigned char* p = bytes.data + sizeof h;
+  t->windows_ = {reinterpret_cast<const Window*>(p), static_cast<std::size_t>(h[5])};
+  p += h[5] * sizeof(Window);
+  t->dir_ = {reinterpret_cast<const std::uint32_t*>(p), static_cast<std::size_t>(h[7])};
+  p += h[7] * 4;
+  t->entries_ = {reinterpret_cast<const std::uint32_t*>(p), static_cast<std::size_t>(h[6])};
+  // probe() trusts the directory (ascending from 0 to the entry count) and each entry's
+  // window number (below the window count).
+  if (t->dir_.front() != 0 || t->dir_.back() != t->entries_.size()) return nullptr;
+  for (std::size_t k = 1; k < t->dir_.size(); ++k)
+    if (t->dir_[k] < t->dir_[k - 1]) return nullptr;
+  const std::uint32_t window_mask = t->window_bits_ >= 32 ? ~0u : (1u << t->window_bits_) - 1;
+  std::uint32_t bad = 0;
+  for (const std::uint32_t x : t->entries_) bad |= static_cast<std::uint32_t>((x & window_mask) >= t->windows_.size());
+  if (bad) return nullptr;
+  t->mapping_ = std::move(bytes.keep);
+  return t;
+}
+
+Result<std::unique_ptr<NearDupTable>> NearDupTable::load(const index::Index& index, const MatchParams& params) {
+  if (!lsh_params_ok(params)) return lsh_params_error();
+  if (auto tag = file_tag(index, params); tag) {
+    if (auto bytes = index.map_derived(kFileName, *tag))
+      if (auto t = view(index, params, std::move(*bytes))) return t;
+  }
+  return build(index, params);
+}
+
+Status NearDupTable::save(index::Index& index, const MatchParams& params) {
+  if (!lsh_params_ok(params)) return lsh_params_error();
+  auto tag = file_tag(index, params);
+  if (!tag) return std::move(tag).error();
+  if (auto bytes = index.map_derived(kFileName, *tag); bytes && view(index, params, std::move(*bytes))) return Ok{};
+  auto t = build(index, params);
+  if (!t) return std::move(t).error();
+  return index.save_derived(kFileName, *tag, [&](const index::Index::ByteSink& sink) { (*t)->write(sink); });
+}
+
+Result<std::unique_ptr<NearDupTable>> NearDupTable::build(const index::Index& index, const MatchParams& params) {
   auto works = index.works();
   if (!works) return std::move(works).error();
   std::vector<std::uint32_t> nums;
@@ -58,7 +147,7 @@ Result<std::unique_ptr<NearDupTable>> NearDupTable::load(const index::Index& ind
   {  // sized once: growth by doubling made the load's peak 1.5 times the table
     std::uint64_t windows = 0;
     for (const auto& w : *works) windows += fingerprint::sketch_windows(w.words).size();
-    t->windows_.reserve(windows);
+    t->own_windows_.reserve(windows);
   }
   // Band keys are gathered window by window (bands_ a window). Then a counting sort on the
   // directory slot (the key's top dir_bits_ bits) places each as the 4-byte entry a probe
@@ -66,34 +155,35 @@ Result<std::unique_ptr<NearDupTable>> NearDupTable::load(const index::Index& ind
   // window number), and each slot's few entries are sorted: the directory comes for free, and
   // it cost a quarter of what std::sort of 3.2 M wide entries did.
   std::vector<std::uint64_t> keys;
-  keys.reserve(t->windows_.capacity() * t->bands_);
+  keys.reserve(t->own_windows_.capacity() * t->bands_);
   for (const std::uint32_t num : nums) {
     auto sk = index.sketches(num);
     if (!sk) return std::move(sk).error();
     for (std::size_t i = 0; i < sk->size(); ++i) {
       const auto& ws = (*sk)[i];
-      if (t->windows_.size() >= (1ull << 32) - 1) return make_error(Errc::kLimit, "more than 2^32 sketch windows");
-      t->windows_.push_back(Window{num, static_cast<std::uint32_t>(i), ws.window, ws.sketch.shingles});
+      if (t->own_windows_.size() >= (1ull << 32) - 1) return make_error(Errc::kLimit, "more than 2^32 sketch windows");
+      t->own_windows_.push_back(Window{num, static_cast<std::uint32_t>(i), ws.window, ws.sketch.shingles});
       for (std::uint32_t b = 0; b < t->bands_; ++b) keys.push_back(t->band_key(ws.sketch, b));
     }
   }
-  t->windows_.shrink_to_fit();
+  t->own_windows_.shrink_to_fit();
   if (keys.size() >= (1ull << 32)) return make_error(Errc::kLimit, "more than 2^32 LSH entries");
   while (t->dir_bits_ < 28 && (std::uint64_t{1} << t->dir_bits_) * 4 < keys.size()) ++t->dir_bits_;
-  t->window_bits_ = std::max(1u, static_cast<unsigned>(std::bit_width(t->windows_.size())));
+  t->window_bits_ = std::max(1u, static_cast<unsigned>(std::bit_width(t->own_windows_.size())));
   const unsigned drop = 64 - t->dir_bits_;
-  t->dir_.assign((std::size_t{1} << t->dir_bits_) + 1, 0);
-  for (const std::uint64_t key : keys) ++t->dir_[(key >> drop) + 1];
-  for (std::size_t k = 1; k < t->dir_.size(); ++k) t->dir_[k] += t->dir_[k - 1];
-  std::vector<std::uint32_t> next(t->dir_.begin(), t->dir_.end() - 1);
-  t->entries_.resize(keys.size());
+  t->own_dir_.assign((std::size_t{1} << t->dir_bits_) + 1, 0);
+  for (const std::uint64_t key : keys) ++t->own_dir_[(key >> drop) + 1];
+  for (std::size_t k = 1; k < t->own_dir_.size(); ++k) t->own_dir_[k] += t->own_dir_[k - 1];
+  std::vector<std::uint32_t> next(t->own_dir_.begin(), t->own_dir_.end() - 1);
+  t->own_entries_.resize(keys.size());
   for (std::size_t e = 0; e < keys.size(); ++e) {
     const auto w = static_cast<std::uint32_t>(e / t->bands_);
     const std::uint32_t low = t->window_bits_ >= 32 ? w : t->stored_key(keys[e]) << t->window_bits_ | w;
-    t->entries_[next[keys[e] >> drop]++] = low;
+    t->own_entries_[next[keys[e] >> drop]++] = low;
   }
-  for (std::size_t k = 0; k + 1 < t->dir_.size(); ++k)
-    std::sort(t->entries_.begin() + t->dir_[k], t->entries_.begin() + t->dir_[k + 1]);
+  for (std::size_t k = 0; k + 1 < t->own_dir_.size(); ++k)
+    std::sort(t->own_entries_.begin() + t->own_dir_[k], t->own_entries_.begin() + t->own_dir_[k + 1]);
+  t->bind();
   return t;
 }
 
@@ -128,7 +218,8 @@ Result<std::shared_ptr<const NearDupTable::WorkSketches>> NearDupTable::work_ske
 }
 
 Result<fingerprint::Sketch> NearDupTable::sketch(std::uint32_t w) const {
-  const Window& win = windows_.at(w);
+  if (w >= windows_.size()) return make_error(Errc::kUsage, "no window " + std::to_string(w));
+  const Window& win = windows_[w];
   auto all = work_sketches(win.work);
   if (!all) return std::move(all).error();
   if (win.local >= (*all)->size()) return make_error(Errc::kFormat, "sketches of work " + std::to_string(win.work) + " changed during the scan");
@@ -136,7 +227,7 @@ Result<fingerprint::Sketch> NearDupTable::sketch(std::uint32_t w) const {
 }
 
 std::uint64_t NearDupTable::memory_bytes() const {
-  return entries_.capacity() * sizeof(std::uint32_t) + dir_.capacity() * 4 + windows_.capacity() * sizeof(Window);
+  return entries_.size_bytes() + dir_.size_bytes() + windows_.size_bytes();
 }
 
 Result<std::vector<NearDupTable::Candidate>> NearDupTable::probe(const fingerprint::Sketch& s) const {
@@ -285,3 +376,7 @@ Result<std::vector<NearDup>> find_near_duplicates(const NearDupTable& table,
 }
 
 }  // namespace prov::audit::detail
+
+namespace prov::audit {
+Status save_near_dup_table(index::Index& index, const MatchParams& match) { return detail::NearDupTable::save(index, match); }
+}  // namespace prov::audit

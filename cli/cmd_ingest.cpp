@@ -1,6 +1,7 @@
 // cli/cmd_ingest.cpp: `provaudit ingest`: add known works to an index.
 #include <cstdio>
 
+#include "audit/audit.hpp"
 #include "cli/commands.hpp"
 #include "cli/progress.hpp"
 #include "common/file_io.hpp"
@@ -71,6 +72,7 @@ int run_ingest(const IngestArgs& a) {
   }
   // The scan-time table, ready to read (a no-op when the stored one is current).
   if (auto s = (*idx)->save_posting_table(); !s) return fail(s.error());
+  if (auto s = audit::save_near_dup_table(**idx); !s) return fail(s.error());  // likewise
   print_errors(rep->errors);
   if (auto s = write_file_atomic(std::filesystem::path(a.index) / "errors.jsonl",
                                  reports::errors_jsonl(rep->errors));

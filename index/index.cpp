@@ -1209,6 +1209,42 @@ Status Index::compact() {
   return Ok{};
 }
 
+Result<std::string> Index::layout_tag() const {
+  auto layout = table_layout(*impl_->db, impl_->cfs[kWorks], impl_->dir, impl_->params);
+  if (!layout) return std::move(layout).error();
+  return layout->tag;
+}
+
+namespace {
+const std::string kDerivedSeal = "derived/";  // ++ file name: the seal of IDX/<name>
+bool derived_name_ok(const std::string& name) {
+  return !name.empty() && name.size() < 64 && name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-.") == std::string::npos &&
+         name.front() != '.' && name != detail::kTableFileName;
+}
+}  // namespace
+
+Status Index::save_derived(const std::string& name, const std::string& tag,
+                           const std::function<void(const ByteSink&)>& write) {
+  if (impl_->read_only) return make_error(Errc::kUsage, "index opened read-only", impl_->dir.string());
+  if (!derived_name_ok(name)) return make_error(Errc::kUsage, "bad derived file name: " + name);
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  if (auto s = impl_->db->Delete(sync, impl_->cfs[kDefault], kDerivedSeal + name); !s.ok()) return db_error(s, impl_->dir);
+  auto seal = detail::write_sealed_file(impl_->dir, name, tag, [&](const detail::ByteSink& sink) { write(sink); });
+  if (!seal) return std::move(seal).error();
+  if (auto s = impl_->db->Put(sync, impl_->cfs[kDefault], kDerivedSeal + name, *seal); !s.ok()) return db_error(s, impl_->dir);
+  return Ok{};
+}
+
+std::optional<Index::MappedBytes> Index::map_derived(const std::string& name, const std::string& tag) const {
+  if (!derived_name_ok(name)) return std::nullopt;
+  auto seal = impl_->get(kDefault, kDerivedSeal + name, /*fill_cache=*/false);
+  if (!seal || !seal->starts_with(tag + " ")) return std::nullopt;
+  auto m = detail::map_sealed_file(impl_->dir, name, *seal);
+  if (!m) return std::nullopt;
+  return MappedBytes{std::move(m->keep), m->data, m->size};
+}
+
 bool Index::postings_from_saved_table() const { return impl_->table && impl_->table_saved; }
 std::uint64_t Index::postings_in_memory() const { return impl_->table ? impl_->table->size() : 0; }
 std::uint64_t Index::postings_memory_bytes() const {

@@ -189,6 +189,23 @@ class Index {
   // Folds the postings' merge operands into one value per shingle (after a bulk ingest), so
   // load_postings() reads each key once. Writers only.
   Status compact();
+
+  // Files of data derived from the index for scans, built by later stages (the near-duplicate
+  // table), kept beside the RocksDB files as the posting table is (detail/table_file.hpp):
+  // save_derived() writes IDX/<name> whole and seals it in RocksDB with `tag` and the bytes'
+  // digest (writers only; `write` is called twice, to hash and to write); map_derived() maps
+  // it read-only only while the seal is `tag`'s and the bytes are whole, else gives nothing
+  // (the caller builds the data itself). A tag should name everything the data was built
+  // from: layout_tag() names the live works, their sizes and the fingerprint parameters.
+  struct MappedBytes {
+    std::shared_ptr<const void> keep;     // the mapping
+    const unsigned char* data = nullptr;  // 4096-byte aligned
+    std::size_t size = 0;
+  };
+  using ByteSink = std::function<void(const void*, std::size_t)>;
+  Status save_derived(const std::string& name, const std::string& tag, const std::function<void(const ByteSink&)>& write);
+  std::optional<MappedBytes> map_derived(const std::string& name, const std::string& tag) const;
+  Result<std::string> layout_tag() const;
   std::uint64_t postings_memory_bytes() const;
 
   // out[i] receives the postings of hashes[i] (empty if none), live works only, sorted.

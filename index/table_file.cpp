@@ -1,4 +1,4 @@
-// index/table_file.cpp: writing and mapping IDX/posting-table.bin (see detail/table_file.hpp).
+// index/table_file.cpp: writing and mapping sealed files (see detail/table_file.hpp).
 #include "index/detail/table_file.hpp"
 
 #include <fcntl.h>
@@ -15,7 +15,7 @@ namespace prov::index::detail {
 namespace {
 
 constexpr std::size_t kHeader = 4096;
-const std::string kMagic = "provaudit posting table file 1\n";
+const std::string kMagic = "provaudit sealed file 1\n";
 
 std::string hex128(XXH128_hash_t h) {
   char buf[33];
@@ -45,33 +45,35 @@ Status write_all(int fd, const void* p, std::size_t n, const std::filesystem::pa
 
 }  // namespace
 
-Result<std::string> write_table_file(const std::filesystem::path& dir, const PostingTable& table,
-                                     const std::string& tag) {
-  // The table's bytes and digest first (the digest goes into the header).
+Result<std::string> write_sealed_file(const std::filesystem::path& dir, const std::string& name, const std::string& tag,
+                                      const std::function<void(const ByteSink&)>& write) {
+  // The payload's size and digest first: they go into the header.
   XXH3_state_t* st = XXH3_createState();
   if (st == nullptr) return make_error(Errc::kIo, "out of memory");
   XXH3_128bits_reset(st);
   std::uint64_t bytes = 0;
-  table.save([&](const void* p, std::size_t n) {
+  write([&](const void* p, std::size_t n) {
     XXH3_128bits_update(st, p, n);
     bytes += n;
-  }, /*aligned=*/true);
+  });
   const std::string seal = tag + " " + std::to_string(bytes) + " " + hex128(XXH3_128bits_digest(st));
   XXH3_freeState(st);
-  std::string header = kMagic + seal + "\n";
-  if (header.size() > kHeader) return make_error(Errc::kUsage, "posting table tag too long");
+  std::string header = kMagic;
+  header += seal;
+  header += '\n';
+  if (header.size() > kHeader) return make_error(Errc::kUsage, "sealed file tag too long", name);
   header.resize(kHeader, '\0');
 
-  const auto file = dir / kTableFileName;
-  const auto tmp = dir / (std::string(kTableFileName) + ".tmp");
+  const auto file = dir / name;
+  const auto tmp = dir / (name + ".tmp");
   Status status = Ok{};
   {
     Fd f{::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
     if (f.fd < 0) return make_error(Errc::kIo, std::string("cannot create: ") + std::strerror(errno), tmp.string());
     status = write_all(f.fd, header.data(), header.size(), tmp);
-    table.save([&](const void* p, std::size_t n) {
+    write([&](const void* p, std::size_t n) {
       if (status) status = write_all(f.fd, p, n, tmp);
-    }, /*aligned=*/true);
+    });
     if (status && ::fsync(f.fd) != 0) status = make_error(Errc::kIo, std::string("fsync: ") + std::strerror(errno), tmp.string());
   }
   std::error_code ec;
@@ -86,20 +88,21 @@ Result<std::string> write_table_file(const std::filesystem::path& dir, const Pos
   return seal;
 }
 
-std::unique_ptr<PostingTable> map_table_file(const std::filesystem::path& dir, const std::string& seal,
-                                             std::string* why) {
-  const auto fail = [&](const char* reason) -> std::unique_ptr<PostingTable> {
+std::optional<Mapped> map_sealed_file(const std::filesystem::path& dir, const std::string& name,
+                                      const std::string& seal, std::string* why) {
+  const auto fail = [&](const char* reason) -> std::optional<Mapped> {
     if (why) *why = reason;
-    return nullptr;
+    return std::nullopt;
   };
-  const auto file = dir / kTableFileName;
+  const auto file = dir / name;
   Fd f{::open(file.c_str(), O_RDONLY | O_CLOEXEC)};
-  if (f.fd < 0) return fail("no table file");
+  if (f.fd < 0) return fail("no such file");
   struct stat sb{};
   if (::fstat(f.fd, &sb) != 0 || !S_ISREG(sb.st_mode)) return fail("not a regular file");
   const auto size = static_cast<std::uint64_t>(sb.st_size);
-  // The seal names the table's size: check it before mapping anything.
-  const auto last = seal.rfind(' '), mid = last == std::string::npos ? last : seal.rfind(' ', last - 1);
+  // The seal names the payload's size: check it before mapping anything.
+  const auto last = seal.rfind(' ');
+  const auto mid = last == std::string::npos || last == 0 ? std::string::npos : seal.rfind(' ', last - 1);
   if (mid == std::string::npos) return fail("malformed seal");
   std::uint64_t bytes = 0;
   try {
@@ -107,16 +110,30 @@ std::unique_ptr<PostingTable> map_table_file(const std::filesystem::path& dir, c
   } catch (...) {
     return fail("malformed seal");
   }
-  if (size != kHeader + bytes) return fail("table file has the wrong size");
+  if (size != kHeader + bytes) return fail("wrong size");
   void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, f.fd, 0);
-  if (p == MAP_FAILED) return fail("cannot map the table file");
+  if (p == MAP_FAILED) return fail("cannot map");
   std::shared_ptr<const void> keep(p, [size](const void* q) { ::munmap(const_cast<void*>(q), size); });
   const auto* data = static_cast<const unsigned char*>(p);
-  const std::string want = kMagic + seal + "\n";
-  if (std::memcmp(data, want.data(), want.size()) != 0 || data[want.size()] != '\0') return fail("table file is for other works");
-  if (hex128(XXH3_128bits(data + kHeader, bytes)) != seal.substr(last + 1)) return fail("table file is damaged");
-  auto t = PostingTable::map(data + kHeader, bytes, std::move(keep));
-  if (!t) return fail("table file is not a consistent table");
+  std::string want = kMagic;
+  want += seal;
+  want += '\n';
+  if (std::memcmp(data, want.data(), want.size()) != 0 || data[want.size()] != '\0') return fail("built from other data");
+  if (hex128(XXH3_128bits(data + kHeader, bytes)) != seal.substr(last + 1)) return fail("damaged");
+  return Mapped{std::move(keep), data + kHeader, static_cast<std::size_t>(bytes)};
+}
+
+Result<std::string> write_table_file(const std::filesystem::path& dir, const PostingTable& table,
+                                     const std::string& tag) {
+  return write_sealed_file(dir, kTableFileName, tag, [&](const ByteSink& sink) { table.save(sink, /*aligned=*/true); });
+}
+
+std::unique_ptr<PostingTable> map_table_file(const std::filesystem::path& dir, const std::string& seal,
+                                             std::string* why) {
+  auto m = map_sealed_file(dir, kTableFileName, seal, why);
+  if (!m) return nullptr;
+  auto t = PostingTable::map(m->data, m->size, std::move(m->keep));
+  if (!t && why) *why = "not a consistent table";
   return t;
 }
 

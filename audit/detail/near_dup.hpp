@@ -14,12 +14,18 @@
 // indexed word. The 128 bins of a candidate's
 // windows are read from the index when a probe needs them, one work at a time, through a
 // small LRU cache shared by the threads (most documents have no candidate at all).
+//
+// Building the table at every scan's start cost ~0.15 CPU-s against 1,000 works (reading 54 MB
+// of sketches, hashing 3.2 M band keys, a counting sort into fresh memory), so `ingest` saves
+// it (save(), through Index::save_derived: IDX/near-dup-table.bin) and load() maps that file
+// while it is current: for the live works, these bands and rows, and whole.
 #pragma once
 
 #include <cstdint>
 #include <list>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <unordered_map>
 #include <vector>
 
@@ -36,6 +42,10 @@ class NearDupTable {
   // fingerprint::kSketchBins (kUsage otherwise). The index must outlive the table.
   static Result<std::unique_ptr<NearDupTable>> load(const index::Index& index,
                                                     const MatchParams& params);
+  // Builds the table and stores it in the index for load() to map (writers only; nothing to do
+  // when the stored one is current).
+  static Status save(index::Index& index, const MatchParams& params);
+  bool mapped() const { return mapping_ != nullptr; }
 
   // A stored window without its bins.
   struct Window {
@@ -54,7 +64,7 @@ class NearDupTable {
   };
   Result<std::vector<Candidate>> probe(const fingerprint::Sketch& s) const;
 
-  const std::vector<Window>& windows() const { return windows_; }
+  std::span<const Window> windows() const { return windows_; }
   // The full sketch of window number `w` (read from the index, cached).
   Result<fingerprint::Sketch> sketch(std::uint32_t w) const;
   std::uint64_t memory_bytes() const;
@@ -62,20 +72,34 @@ class NearDupTable {
  private:
   using WorkSketches = std::vector<index::WindowSketch>;
   explicit NearDupTable(const index::Index& index) : index_(index) {}
+  static Result<std::unique_ptr<NearDupTable>> build(const index::Index& index, const MatchParams& params);
+  static Result<std::string> file_tag(const index::Index& index, const MatchParams& params);
+  // The table in the layout save() writes / the table read in place from it (null if the
+  // bytes are not a consistent table for these parameters).
+  void write(const index::Index::ByteSink& sink) const;
+  static std::unique_ptr<NearDupTable> view(const index::Index& index, const MatchParams& params,
+                                            index::Index::MappedBytes bytes);
+  void bind();  // the spans onto the owned vectors
   std::uint64_t band_key(const fingerprint::Sketch& s, std::uint32_t band) const;
   Result<std::shared_ptr<const WorkSketches>> work_sketches(std::uint32_t work) const;
 
   const index::Index& index_;
   std::uint32_t bands_ = 0, rows_ = 0;
-  std::vector<Window> windows_;
   std::uint32_t stored_key(std::uint64_t band_key) const;
-  // Sorted by band key: stored_key(key) << window_bits_ | window number (4 bytes an entry).
-  std::vector<std::uint32_t> entries_;
   unsigned window_bits_ = 1;
-  // dir_[k]: the first entry whose key's top dir_bits_ bits are >= k (about 4 entries a slot),
-  // so a band probe reads one slot and a short run instead of binary-searching all entries.
-  std::vector<std::uint32_t> dir_;
   unsigned dir_bits_ = 1;
+  // What probes read, owned (built here) or mapped (a saved table):
+  //  windows_: every live window, by work number then window;
+  //  entries_: sorted by band key, stored_key(key) << window_bits_ | window number (4 bytes);
+  //  dir_[k]:  the first entry whose key's top dir_bits_ bits are >= k (about 4 entries a
+  //            slot), so a band probe reads one slot and a short run instead of
+  //            binary-searching all entries.
+  std::span<const Window> windows_;
+  std::span<const std::uint32_t> entries_;
+  std::span<const std::uint32_t> dir_;
+  std::vector<Window> own_windows_;
+  std::vector<std::uint32_t> own_entries_, own_dir_;
+  std::shared_ptr<const void> mapping_;
   // Works' sketches read by probes: LRU by bytes (kCacheBytes in near_dup.cpp).
   mutable std::mutex mu_;
   mutable std::list<std::uint32_t> lru_;

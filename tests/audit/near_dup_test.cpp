@@ -250,6 +250,66 @@ TEST_CASE("the LSH table finds a work window from a similar document window", "[
   CHECK_FALSE(audit::detail::NearDupTable::load(*fx.index, p).ok());
 }
 
+TEST_CASE("a saved LSH table is mapped while current and gives the built table's candidates", "[near_dup]") {
+  Fixture fx;
+  audit::MatchParams p;
+  auto built = audit::detail::NearDupTable::load(*fx.index, p);
+  REQUIRE(built.ok());
+  CHECK_FALSE((*built)->mapped());  // nothing saved yet
+  const auto idx_dir = fx.dir / "idx";
+  {
+    auto w = index::Index::open_for_write(idx_dir, fingerprint::Params{});
+    REQUIRE(w.ok());
+    REQUIRE(audit::save_near_dup_table(**w, p).ok());
+  }
+  const auto reopen = [&] {
+    auto r = index::Index::open_read_only(idx_dir);
+    REQUIRE(r.ok());
+    return std::move(r).value();
+  };
+  auto ro = reopen();
+  auto saved = audit::detail::NearDupTable::load(*ro, p);
+  REQUIRE(saved.ok());
+  CHECK((*saved)->mapped());
+  REQUIRE((*saved)->windows().size() == (*built)->windows().size());
+  for (std::uint32_t i = 0; i < (*built)->windows().size(); ++i) {
+    const auto& a = (*built)->windows()[i];
+    const auto& b = (*saved)->windows()[i];
+    CHECK((a.work == b.work && a.local == b.local && a.window.start == b.window.start && a.shingles == b.shingles));
+    const auto own = (*built)->sketch(i);
+    REQUIRE(own.ok());
+    const auto x = (*built)->probe(*own), y = (*saved)->probe(*own);
+    REQUIRE((x.ok() && y.ok()));
+    REQUIRE(x->size() == y->size());
+    for (std::size_t k = 0; k < x->size(); ++k) CHECK(((*x)[k].window == (*y)[k].window && (*x)[k].jaccard == (*y)[k].jaccard));
+  }
+  // Other LSH parameters: the saved table is not theirs, so it is built.
+  audit::MatchParams other = p;
+  other.lsh_bands = p.lsh_bands / 2;
+  auto rebuilt = audit::detail::NearDupTable::load(*ro, other);
+  REQUIRE(rebuilt.ok());
+  CHECK_FALSE((*rebuilt)->mapped());
+  // A damaged file is built around, and the next save writes it again.
+  const auto file = idx_dir / "near-dup-table.bin";
+  std::string bytes = *read_file(file);
+  bytes[bytes.size() - 3] ^= 1;
+  REQUIRE(write_file_atomic(file, bytes).ok());
+  ro = reopen();
+  auto around = audit::detail::NearDupTable::load(*ro, p);
+  REQUIRE(around.ok());
+  CHECK_FALSE((*around)->mapped());
+  CHECK((*around)->windows().size() == (*built)->windows().size());
+  {
+    auto w = index::Index::open_for_write(idx_dir, fingerprint::Params{});
+    REQUIRE(w.ok());
+    REQUIRE(audit::save_near_dup_table(**w, p).ok());
+  }
+  ro = reopen();
+  auto again = audit::detail::NearDupTable::load(*ro, p);
+  REQUIRE(again.ok());
+  CHECK((*again)->mapped());
+}
+
 // The S-curve the LSH parameters give: P(candidate | J) = 1 - (1 -
 // J^rows)^bands, measured on random set pairs of known Jaccard (a band agrees
 // when all its rows' bins agree).
