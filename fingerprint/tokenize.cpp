@@ -70,6 +70,27 @@ bool keep_code_point(UChar32 c) {
   return (mask & (U_GC_L_MASK | U_GC_M_MASK | U_GC_N_MASK)) != 0;
 }
 
+// Appends the letters, marks and digits of a normalised string as UTF-8; false if one could not
+// be encoded (it is skipped).
+bool append_kept(const icu::UnicodeString& dst, std::string& out) {
+  bool ok = true;
+  for (int32_t i = 0; i < dst.length();) {
+    const UChar32 c = dst.char32At(i);
+    i += U16_LENGTH(c);
+    if (!keep_code_point(c)) continue;
+    char buf[4];
+    int32_t n = 0;
+    UBool err = false;
+    U8_APPEND(buf, n, 4, c, err);
+    if (err) {
+      ok = false;
+    } else {
+      out.append(buf, static_cast<std::size_t>(n));
+    }
+  }
+  return ok;
+}
+
 // Appends the normalised form of any word: NFKC_Casefold, then letters, marks, digits only.
 void normalize_unicode(std::string_view w, std::string& out) {
   UErrorCode status = U_ZERO_ERROR;
@@ -80,16 +101,7 @@ void normalize_unicode(std::string_view w, std::string& out) {
   icu::UnicodeString dst;
   nfkc_cf->normalize(src, dst, status);
   if (U_FAILURE(status)) return;
-  for (int32_t i = 0; i < dst.length();) {
-    const UChar32 c = dst.char32At(i);
-    i += U16_LENGTH(c);
-    if (!keep_code_point(c)) continue;
-    char buf[4];
-    int32_t n = 0;
-    UBool err = false;
-    U8_APPEND(buf, n, 4, c, err);
-    if (!err) out.append(buf, static_cast<std::size_t>(n));
-  }
+  append_kept(dst, out);
 }
 
 // The normalised form of single characters, for words whose characters can be normalised
@@ -118,17 +130,7 @@ struct CharForms {
     nfkc_cf->normalize(icu::UnicodeString(c), dst, status);
     if (U_FAILURE(status)) return f;
     std::string kept;
-    for (int32_t i = 0; i < dst.length();) {
-      const UChar32 d = dst.char32At(i);
-      i += U16_LENGTH(d);
-      if (!keep_code_point(d)) continue;
-      char buf[4];
-      int32_t n = 0;
-      UBool err = false;
-      U8_APPEND(buf, n, 4, d, err);
-      if (err) return f;
-      kept.append(buf, static_cast<std::size_t>(n));
-    }
+    if (!append_kept(dst, kept)) return f;
     if (kept.size() > sizeof f.bytes) return f;
     f.ok = true;
     f.len = static_cast<std::uint8_t>(kept.size());
