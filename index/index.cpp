@@ -402,7 +402,6 @@ struct TableLayout {
   std::string tag;
 };
 constexpr std::uint64_t kDeadBase = ~0ull;
-constexpr std::size_t kTableChunk = std::size_t{8} << 20;  // bytes a key of the saved table
 const std::string kTableMeta = "posting_table/meta";       // keys in the default family
 const std::string kTableChunkPrefix = "posting_table/chunk/";  // before the table file
 const std::string kTableFileSeal = "posting_table/file";       // the seal of IDX/posting-table.bin
