@@ -74,6 +74,14 @@ bool PostingTable::take_header(const std::uint64_t h[12]) {
   count_ = h[7];
   if (pos_mask_ != (std::uint64_t{1} << pos_bits_) - 1 || check_mask_ != (std::uint64_t{1} << check_bits_) - 1)
     return false;
+  // The relations the constructor gives, on which lookups' bounds rest: 2^bits buckets of the
+  // hash bits from shift_ up, the check bits right below them, check and position in 48 bits
+  // (so a hash whose bucket exists has a key of at most key_bits_ bits, and its filter block
+  // is below filter_blocks_). Found by fuzz_posting_table: a header without them read the
+  // filter out of bounds.
+  if (!std::has_single_bit(buckets_) || check_shift_ + check_bits_ != shift_ || pos_bits_ + check_bits_ > 48 ||
+      shift_ + static_cast<unsigned>(std::bit_width(buckets_)) - 1 > 64)
+    return false;
   // The filter: the size and key width build_filter() gives these entries, or a rebuild.
   size_filter();
   return h[10] == filter_blocks_ && h[11] == key_bits_;

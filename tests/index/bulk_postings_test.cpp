@@ -282,6 +282,18 @@ TEST_CASE("a posting table restores from its saved bytes and refuses damaged one
   bad = bytes;
   bad[10 * 8] ^= 1;  // a filter of another size than these entries get
   CHECK(restore(bad) == nullptr);
+  // Fields consistent one by one but not with each other (found by fuzz_posting_table: the
+  // lookups' bounds rest on these relations, and such a header read the filter out of bounds).
+  const auto with_field = [&](std::size_t field, std::uint64_t v) {
+    std::string b = bytes;
+    std::memcpy(b.data() + field * 8, &v, 8);
+    return b;
+  };
+  std::uint64_t check_shift = 0, buckets = 0;
+  std::memcpy(&check_shift, bytes.data() + 3 * 8, 8);
+  std::memcpy(&buckets, bytes.data() + 6 * 8, 8);
+  CHECK(restore(with_field(3, check_shift + 1)) == nullptr);  // check bits no longer right below the bucket bits
+  CHECK(restore(with_field(6, buckets - 1)) == nullptr);      // not a power of two (and a directory of another size)
 }
 
 TEST_CASE("the posting table's filter passes every stored shingle and few others", "[index]") {
