@@ -538,7 +538,8 @@ void general_run(std::string_view text, std::size_t rs, std::size_t re, std::vec
 }  // namespace
 
 namespace detail {
-void use_baseline_classifier(bool on) { g_baseline_only.store(on, std::memory_order_relaxed); }
+void use_baseline_code(bool on) { g_baseline_only.store(on, std::memory_order_relaxed); }
+bool baseline_code() { return g_baseline_only.load(std::memory_order_relaxed); }
 std::string normalize_word_icu(std::string_view word) {
   std::string out;
   if (is_ascii(word)) {

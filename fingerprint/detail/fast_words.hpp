@@ -28,9 +28,10 @@ enum WordClass : std::uint8_t {
 // character between two digits (WB11/12), holding at least one letter or digit.
 const std::uint8_t* ascii_word_classes();
 
-// Tests only: classify bytes with the portable (SSE2) code even where AVX-512 VBMI is
-// available, so both classifiers are checked against ICU on any machine that has both.
-void use_baseline_classifier(bool on);
+// Tests only: the portable code (SSE2 byte classification, shingle hashes one at a time)
+// even where AVX-512 is available, so both are checked on any machine that has both.
+void use_baseline_code(bool on);
+bool baseline_code();
 
 // Tests only: a word's normalised form computed by ICU alone (normalize_word() takes most
 // non-ASCII words from a table of single characters' forms and must always agree).

@@ -179,8 +179,8 @@ namespace {
 // Both byte classifiers (AVX-512 VBMI where the machine has it, and the portable SSE2 one)
 // must give ICU's tokens.
 struct BaselineClassifier {
-  explicit BaselineClassifier(bool on) { detail::use_baseline_classifier(on); }
-  ~BaselineClassifier() { detail::use_baseline_classifier(false); }
+  explicit BaselineClassifier(bool on) { detail::use_baseline_code(on); }
+  ~BaselineClassifier() { detail::use_baseline_code(false); }
   BaselineClassifier(const BaselineClassifier&) = delete;
   BaselineClassifier& operator=(const BaselineClassifier&) = delete;
 };
@@ -317,4 +317,23 @@ TEST_CASE("a run that starts with ZWJ or Extend joins the whitespace before it, 
   const auto t = fingerprint::tokenize("ab   \xE2\x80\x8D\xE2\x84\xB9 x");
   REQUIRE(t.size() == 3);
   CHECK(t[1].start == 2);
+}
+
+TEST_CASE("shingle hashes computed 8 at a time equal XXH3 of each shingle's bytes", "[fingerprint]") {
+  // shingle_hashes() hashes k = 5 shingles with AVX-512 where the CPU has it; the portable
+  // path is XXH3_64bits of each shingle's 40 bytes. Every length up to 100 tokens (every
+  // remainder after the blocks of 8), and hashes with high bits set in every lane.
+  std::mt19937_64 rng(40);
+  for (std::size_t n = 0; n <= 100; ++n) {
+    std::vector<std::uint64_t> h(n);
+    for (auto& x : h) x = rng() | (n % 3 == 0 ? 0xFFFFFFFF00000000ull : 0);
+    std::vector<std::uint64_t> fast, portable;
+    shingle_hashes(h, 5, fast);
+    {
+      const BaselineClassifier portable_code(true);
+      shingle_hashes(h, 5, portable);
+    }
+    REQUIRE(fast.size() == (n >= 5 ? n - 4 : 0));
+    CHECK(fast == portable);
+  }
 }
