@@ -49,14 +49,8 @@ const ByteTables kBytes;
 
 // Appends the normalised form of an ASCII word: lower-case letters and digits only.
 void normalize_ascii(std::string_view w, std::string& out) {
-  for (const char ch : w) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c >= 'A' && c <= 'Z') {
-      out.push_back(static_cast<char>(c + 32));
-    } else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
-      out.push_back(static_cast<char>(c));
-    }
-  }
+  for (const char ch : w)
+    if (const char f = kBytes.fold[static_cast<unsigned char>(ch)]) out.push_back(f);
 }
 
 bool is_ascii(std::string_view w) {
@@ -614,8 +608,7 @@ void tokenize(std::string_view text, std::vector<Token>& out) {
         continue;
       }
       scratch.clear();
-      for (std::size_t i = s; i < e; ++i)
-        if (const char f = kBytes.fold[p[i]]) scratch.push_back(f);
+      normalize_ascii(text.substr(s, e - s), scratch);
       if (scratch.empty()) continue;  // only '_'
       out.push_back(Token{static_cast<std::uint32_t>(s), static_cast<std::uint32_t>(e), XXH3_64bits(scratch.data(), scratch.size())});
     }

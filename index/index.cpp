@@ -423,6 +423,14 @@ struct Index::Impl {
   bool table_saved = false;  // read from the saved copy
   Result<std::unique_ptr<detail::PostingTable>> build_table(const TableLayout& layout) const;
   std::unique_ptr<detail::PostingTable> saved_table(const TableLayout& layout) const;
+  // Sealed files beside RocksDB's (detail/table_file.hpp), their seals under `seal_key`: the
+  // posting table's and later stages' (save_derived). map_sealed() gives the payload only
+  // while the seal is `tag`'s and the bytes are whole; write_sealed() drops the seal, writes
+  // the file, then stores the new seal, so a file cut short by a crash is never used.
+  std::optional<detail::Mapped> map_sealed(const std::string& seal_key, const std::string& name,
+                                           const std::string& tag) const;
+  Status write_sealed(const std::string& seal_key, const std::string& name, const std::string& tag,
+                      const std::function<void(const detail::ByteSink&)>& write);
   std::vector<std::uint32_t> table_nums;   // live work numbers, ascending
   std::vector<std::uint64_t> table_bases;  // first global position of each
   // Bulk mode (begin_bulk/end_bulk): postings of added works wait in `pending`.
@@ -1147,8 +1155,8 @@ Status Index::load_postings() const {
   // The table file ingest wrote, mapped in place, when it is for exactly these works; else
   // the copy an older ingest kept in RocksDB; else built from the postings.
   std::unique_ptr<detail::PostingTable> table;
-  if (auto seal = impl_->get(kDefault, kTableFileSeal, /*fill_cache=*/false); seal && seal->starts_with(layout->tag + " "))
-    table = detail::map_table_file(impl_->dir, *seal);
+  if (auto m = impl_->map_sealed(kTableFileSeal, detail::kTableFileName, layout->tag))
+    table = detail::PostingTable::map(m->data, m->size, std::move(m->keep));
   if (!table) table = impl_->saved_table(*layout);
   impl_->table_saved = table != nullptr;
   if (!table) {
@@ -1168,28 +1176,24 @@ Status Index::save_posting_table() {
   if (!layout) return std::move(layout).error();
   if (layout->words >= (1ull << 32)) return Ok{};  // no table can address it: scans use RocksDB
   // Current when the sealed file is for these works and maps whole (a damaged one is rewritten).
-  if (auto seal = impl_->get(kDefault, kTableFileSeal); seal && seal->starts_with(layout->tag + " ") &&
-                                                        detail::map_table_file(impl_->dir, *seal))
+  if (auto m = impl_->map_sealed(kTableFileSeal, detail::kTableFileName, layout->tag);
+      m && detail::PostingTable::map(m->data, m->size, m->keep))
     return Ok{};
   auto table = impl_->build_table(*layout);
   if (!table) return std::move(table).error();
   const bool had_chunks = impl_->get(kDefault, kTableMeta).ok();
-  rocksdb::WriteOptions sync;
-  sync.sync = true;
-  // The seal goes first and comes back last: a file cut short by a crash is never used. The
-  // copy older ingests kept in RocksDB goes too.
-  {
+  if (had_chunks) {  // the copy older ingests kept in RocksDB goes
     rocksdb::WriteBatch b;
-    for (const auto& key : {kTableFileSeal, kTableMeta})
-      if (auto st = b.Delete(impl_->cfs[kDefault], key); !st.ok()) return db_error(st, impl_->dir);
+    if (auto st = b.Delete(impl_->cfs[kDefault], kTableMeta); !st.ok()) return db_error(st, impl_->dir);
     if (auto st = b.DeleteRange(impl_->cfs[kDefault], kTableChunkPrefix, "posting_table/chunk0");  // '0' follows '/'
         !st.ok())
       return db_error(st, impl_->dir);
-    if (auto st = impl_->db->Write(sync, &b); !st.ok()) return db_error(st, impl_->dir);
+    if (auto st = impl_->db->Write(rocksdb::WriteOptions(), &b); !st.ok()) return db_error(st, impl_->dir);
   }
-  auto seal = detail::write_table_file(impl_->dir, **table, layout->tag);
-  if (!seal) return std::move(seal).error();
-  if (auto s = impl_->db->Put(sync, impl_->cfs[kDefault], kTableFileSeal, *seal); !s.ok()) return db_error(s, impl_->dir);
+  if (auto st = impl_->write_sealed(kTableFileSeal, detail::kTableFileName, layout->tag,
+                                    [&](const detail::ByteSink& sink) { (*table)->save(sink, /*aligned=*/true); });
+      !st)
+    return st;
   if (had_chunks) {  // give back the old copy's disk space now, not at some later compaction
     const rocksdb::Slice from(kTableChunkPrefix), to("posting_table/chunk0");
     if (auto s = impl_->db->CompactRange(rocksdb::CompactRangeOptions(), impl_->cfs[kDefault], &from, &to); !s.ok())
@@ -1222,24 +1226,34 @@ bool derived_name_ok(const std::string& name) {
 }
 }  // namespace
 
+std::optional<detail::Mapped> Index::Impl::map_sealed(const std::string& seal_key, const std::string& name,
+                                                      const std::string& tag) const {
+  auto seal = get(kDefault, seal_key, /*fill_cache=*/false);
+  if (!seal || !seal->starts_with(tag + " ")) return std::nullopt;
+  return detail::map_sealed_file(dir, name, *seal);
+}
+
+Status Index::Impl::write_sealed(const std::string& seal_key, const std::string& name, const std::string& tag,
+                                 const std::function<void(const detail::ByteSink&)>& write) {
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  if (auto s = db->Delete(sync, cfs[kDefault], seal_key); !s.ok()) return db_error(s, dir);
+  auto seal = detail::write_sealed_file(dir, name, tag, write);
+  if (!seal) return std::move(seal).error();
+  if (auto s = db->Put(sync, cfs[kDefault], seal_key, *seal); !s.ok()) return db_error(s, dir);
+  return Ok{};
+}
+
 Status Index::save_derived(const std::string& name, const std::string& tag,
                            const std::function<void(const ByteSink&)>& write) {
   if (impl_->read_only) return make_error(Errc::kUsage, "index opened read-only", impl_->dir.string());
   if (!derived_name_ok(name)) return make_error(Errc::kUsage, "bad derived file name: " + name);
-  rocksdb::WriteOptions sync;
-  sync.sync = true;
-  if (auto s = impl_->db->Delete(sync, impl_->cfs[kDefault], kDerivedSeal + name); !s.ok()) return db_error(s, impl_->dir);
-  auto seal = detail::write_sealed_file(impl_->dir, name, tag, [&](const detail::ByteSink& sink) { write(sink); });
-  if (!seal) return std::move(seal).error();
-  if (auto s = impl_->db->Put(sync, impl_->cfs[kDefault], kDerivedSeal + name, *seal); !s.ok()) return db_error(s, impl_->dir);
-  return Ok{};
+  return impl_->write_sealed(kDerivedSeal + name, name, tag, write);
 }
 
 std::optional<Index::MappedBytes> Index::map_derived(const std::string& name, const std::string& tag) const {
   if (!derived_name_ok(name)) return std::nullopt;
-  auto seal = impl_->get(kDefault, kDerivedSeal + name, /*fill_cache=*/false);
-  if (!seal || !seal->starts_with(tag + " ")) return std::nullopt;
-  auto m = detail::map_sealed_file(impl_->dir, name, *seal);
+  auto m = impl_->map_sealed(kDerivedSeal + name, name, tag);
   if (!m) return std::nullopt;
   return MappedBytes{std::move(m->keep), m->data, m->size};
 }

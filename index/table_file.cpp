@@ -88,53 +88,34 @@ Result<std::string> write_sealed_file(const std::filesystem::path& dir, const st
   return seal;
 }
 
-std::optional<Mapped> map_sealed_file(const std::filesystem::path& dir, const std::string& name,
-                                      const std::string& seal, std::string* why) {
-  const auto fail = [&](const char* reason) -> std::optional<Mapped> {
-    if (why) *why = reason;
-    return std::nullopt;
-  };
+std::optional<Mapped> map_sealed_file(const std::filesystem::path& dir, const std::string& name, const std::string& seal) {
   const auto file = dir / name;
   Fd f{::open(file.c_str(), O_RDONLY | O_CLOEXEC)};
-  if (f.fd < 0) return fail("no such file");
+  if (f.fd < 0) return std::nullopt;  // no such file
   struct stat sb{};
-  if (::fstat(f.fd, &sb) != 0 || !S_ISREG(sb.st_mode)) return fail("not a regular file");
+  if (::fstat(f.fd, &sb) != 0 || !S_ISREG(sb.st_mode)) return std::nullopt;  // not a regular file
   const auto size = static_cast<std::uint64_t>(sb.st_size);
   // The seal names the payload's size: check it before mapping anything.
   const auto last = seal.rfind(' ');
   const auto mid = last == std::string::npos || last == 0 ? std::string::npos : seal.rfind(' ', last - 1);
-  if (mid == std::string::npos) return fail("malformed seal");
+  if (mid == std::string::npos) return std::nullopt;  // malformed seal
   std::uint64_t bytes = 0;
   try {
     bytes = std::stoull(seal.substr(mid + 1, last - mid - 1));
   } catch (...) {
-    return fail("malformed seal");
+    return std::nullopt;  // malformed seal
   }
-  if (size != kHeader + bytes) return fail("wrong size");
+  if (size != kHeader + bytes) return std::nullopt;  // wrong size
   void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, f.fd, 0);
-  if (p == MAP_FAILED) return fail("cannot map");
+  if (p == MAP_FAILED) return std::nullopt;  // cannot map
   std::shared_ptr<const void> keep(p, [size](const void* q) { ::munmap(const_cast<void*>(q), size); });
   const auto* data = static_cast<const unsigned char*>(p);
   std::string want = kMagic;
   want += seal;
   want += '\n';
-  if (std::memcmp(data, want.data(), want.size()) != 0 || data[want.size()] != '\0') return fail("built from other data");
-  if (hex128(XXH3_128bits(data + kHeader, bytes)) != seal.substr(last + 1)) return fail("damaged");
+  if (std::memcmp(data, want.data(), want.size()) != 0 || data[want.size()] != '\0') return std::nullopt;  // built from other data
+  if (hex128(XXH3_128bits(data + kHeader, bytes)) != seal.substr(last + 1)) return std::nullopt;  // damaged
   return Mapped{std::move(keep), data + kHeader, static_cast<std::size_t>(bytes)};
-}
-
-Result<std::string> write_table_file(const std::filesystem::path& dir, const PostingTable& table,
-                                     const std::string& tag) {
-  return write_sealed_file(dir, kTableFileName, tag, [&](const ByteSink& sink) { table.save(sink, /*aligned=*/true); });
-}
-
-std::unique_ptr<PostingTable> map_table_file(const std::filesystem::path& dir, const std::string& seal,
-                                             std::string* why) {
-  auto m = map_sealed_file(dir, kTableFileName, seal, why);
-  if (!m) return nullptr;
-  auto t = PostingTable::map(m->data, m->size, std::move(m->keep));
-  if (!t && why) *why = "not a consistent table";
-  return t;
 }
 
 }  // namespace prov::index::detail

@@ -138,7 +138,6 @@ class PostingTable {
   static std::unique_ptr<PostingTable> map(const unsigned char* data, std::size_t size, std::shared_ptr<const void> keep);
   // Bytes of memory the table occupies (owned or mapped).
   std::uint64_t memory_bytes() const { return bytes_n_ + dir_n_ * 4 + filter_blocks_ * 32; }
-  bool mapped() const { return mapping_ != nullptr; }
 
   PostingTable(const PostingTable&) = delete;
   PostingTable& operator=(const PostingTable&) = delete;

@@ -20,11 +20,11 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <cstdint>
 #include <optional>
 #include <string>
 
 #include "common/result.hpp"
-#include "index/detail/posting_table.hpp"
 
 namespace prov::index::detail {
 
@@ -44,14 +44,7 @@ struct Mapped {
 Result<std::string> write_sealed_file(const std::filesystem::path& dir, const std::string& name, const std::string& tag,
                                       const std::function<void(const ByteSink&)>& write);
 // dir/name's payload, mapped read-only, if the file carries `seal` and the payload hashes to
-// the seal's digest; else nothing, with `why` saying what did not match.
-std::optional<Mapped> map_sealed_file(const std::filesystem::path& dir, const std::string& name,
-                                      const std::string& seal, std::string* why = nullptr);
-
-// The posting table as a sealed file (PostingTable::save's aligned layout).
-Result<std::string> write_table_file(const std::filesystem::path& dir, const PostingTable& table,
-                                     const std::string& tag);
-std::unique_ptr<PostingTable> map_table_file(const std::filesystem::path& dir, const std::string& seal,
-                                             std::string* why = nullptr);
+// the seal's digest; else nothing (missing, stale or damaged: the caller builds the data).
+std::optional<Mapped> map_sealed_file(const std::filesystem::path& dir, const std::string& name, const std::string& seal);
 
 }  // namespace prov::index::detail
