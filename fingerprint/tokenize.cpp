@@ -275,6 +275,8 @@ struct Classified {
   std::vector<std::uint64_t> space, letter, digit, under, mid_letter, mid_num, bail;
   std::vector<std::uint64_t> word, odd;  // filled by word_bits()
   std::string lower_buf;  // kFront bytes, then the lower-cased text (see hash_word)
+  std::vector<std::uint32_t> starts, ends;  // the ASCII words' byte ranges, in order
+  std::vector<std::uint64_t> hashes;        // their hash_word()
   char* lower() { return lower_buf.data() + kFront; }
   static constexpr std::size_t kFront = 16;
   void size_for(std::size_t n) {
@@ -516,6 +518,200 @@ inline std::uint64_t hash_word(const char* p, std::size_t len) {
   return (a & short_mask) | (c & long_mask) | (b & ~(short_mask | long_mask));
 }
 
+// The positions of the set bits of `bits` (a 64-byte block at `base`), appended at out[0..):
+// returns their count (at most 32 for the word starts or ends of a block). Writes 16 entries
+// whatever the count (the caller leaves room), so the common block of up to 16 words costs no
+// branch on its count.
+inline std::size_t flatten_bits(std::uint64_t bits, std::uint32_t base, std::uint32_t* out) {
+  const auto count = static_cast<std::size_t>(std::popcount(bits));
+  for (int k = 0; k < 16; ++k) {  // countr_zero(0) = 64: the unused entries hold junk
+    out[k] = base + static_cast<std::uint32_t>(std::countr_zero(bits));
+    bits &= bits - 1;
+  }
+  for (std::size_t k = 16; k < count; ++k) {
+    out[k] = base + static_cast<std::uint32_t>(std::countr_zero(bits));
+    bits &= bits - 1;
+  }
+  return count;
+}
+
+// The start and end positions of the words (stretches of set bits) of `word`, a bitmap of
+// `words` 64-bit blocks whose last block is zero: returns their count.
+std::size_t word_positions_portable(const std::uint64_t* word, std::size_t words, std::uint32_t* starts,
+                                    std::uint32_t* ends) {
+  std::size_t ns = 0, ne = 0;
+  for (std::size_t w = 0; w < words; ++w) {
+    const std::uint64_t before = (word[w] << 1) | (w ? word[w - 1] >> 63 : 0);  // bit i: byte i-1 in a word
+    const auto base = static_cast<std::uint32_t>(w * 64);
+    ns += flatten_bits(word[w] & ~before, base, starts + ns);
+    ne += flatten_bits(~word[w] & before, base, ends + ne);
+  }
+  return ns;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#if !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // GCC bug 105593, as in shingle.cpp
+#endif
+// The same with AVX-512 VBMI2: each bitmap compresses the byte numbers 0-63 to its set bits'
+// positions in one instruction, widened 16 at a time.
+__attribute__((target("avx512f,avx512bw,avx512vbmi2"), always_inline)) inline std::size_t put_positions(
+    std::uint64_t bits, __m512i iota, __m512i base, std::uint32_t* out) {
+  const __m512i packed = _mm512_maskz_compress_epi8(bits, iota);
+  const auto count = static_cast<std::size_t>(std::popcount(bits));
+  _mm512_storeu_si512(out, _mm512_add_epi32(base, _mm512_cvtepu8_epi32(_mm512_castsi512_si128(packed))));
+  if (count > 16)  // at most 32: a start (or an end) needs a non-word byte before it
+    _mm512_storeu_si512(out + 16, _mm512_add_epi32(base, _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(packed, 1))));
+  return count;
+}
+__attribute__((target("avx512f,avx512bw,avx512vbmi2"))) std::size_t word_positions_vbmi2(
+    const std::uint64_t* word, std::size_t words, std::uint32_t* starts, std::uint32_t* ends) {
+  const __m512i iota = _mm512_set_epi8(63, 62, 61, 60, 59, 58, 57, 56, 55, 54, 53, 52, 51, 50, 49, 48, 47, 46, 45, 44,
+                                       43, 42, 41, 40, 39, 38, 37, 36, 35, 34, 33, 32, 31, 30, 29, 28, 27, 26, 25, 24,
+                                       23, 22, 21, 20, 19, 18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2,
+                                       1, 0);
+  std::size_t ns = 0, ne = 0;
+  std::uint64_t prev = 0;
+  for (std::size_t w = 0; w < words; ++w) {
+    const std::uint64_t before = (word[w] << 1) | (prev >> 63);
+    prev = word[w];
+    const __m512i base = _mm512_set1_epi32(static_cast<int>(w * 64));
+    ns += put_positions(word[w] & ~before, iota, base, starts + ns);
+    ne += put_positions(~word[w] & before, iota, base, ends + ne);
+  }
+  return ns;
+}
+bool have_vbmi2() {
+  static const bool yes = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                          __builtin_cpu_supports("avx512vbmi2");
+  return yes;
+}
+#if !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+#endif
+
+std::size_t word_positions(const std::uint64_t* word, std::size_t words, std::uint32_t* starts, std::uint32_t* ends) {
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (have_vbmi2() && !g_baseline_only.load(std::memory_order_relaxed)) return word_positions_vbmi2(word, words, starts, ends);
+#endif
+  return word_positions_portable(word, words, starts, ends);
+}
+
+// hash_word() of the words [starts[i], ends[i]) of `lower`, for i < n, into out[i]; the value
+// of a word longer than 16 bytes is left unspecified (the caller hashes those itself).
+void hash_words_portable(const char* lower, const std::uint32_t* starts, const std::uint32_t* ends,
+                         std::uint64_t* out, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t len = ends[i] - starts[i];
+    out[i] = len <= 16 ? hash_word(lower + starts[i], len) : 0;
+  }
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define PROV_HAVE_AVX512_WORDS 1
+#if !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // GCC bug 105593, as in shingle.cpp
+#endif
+__attribute__((target("avx512f,avx512dq"), always_inline)) inline __m512i fold_product8(__m512i a, __m512i b) {
+  const __m512i low32 = _mm512_set1_epi64(0xFFFFFFFF);
+  const __m512i a_hi = _mm512_srli_epi64(a, 32), b_hi = _mm512_srli_epi64(b, 32);
+  const __m512i ll = _mm512_mul_epu32(a, b), lh = _mm512_mul_epu32(a, b_hi);
+  const __m512i hl = _mm512_mul_epu32(a_hi, b), hh = _mm512_mul_epu32(a_hi, b_hi);
+  const __m512i mid = _mm512_add_epi64(_mm512_add_epi64(lh, _mm512_srli_epi64(ll, 32)), _mm512_and_si512(hl, low32));
+  const __m512i hi = _mm512_add_epi64(_mm512_add_epi64(hh, _mm512_srli_epi64(hl, 32)), _mm512_srli_epi64(mid, 32));
+  const __m512i lo = _mm512_or_si512(_mm512_slli_epi64(mid, 32), _mm512_and_si512(ll, low32));
+  return _mm512_xor_si512(lo, hi);
+}
+
+// hash_word() for 8 words at a time: XXH3's three formulas for 1-3, 4-8 and 9-16 bytes
+// (xxhash.h, XXH3_len_*_64b, seed 0) in every lane, the lane's own kept by its length. Each
+// formula needs at most the first and the last 8 bytes of the word, so two gathers load
+// everything: read64(p) and read64(p + len - 8) (which reaches up to 7 bytes before a short
+// word: `lower` has kFront bytes in front). 64x64 -> 128-bit products are put together from
+// 32-bit ones, as in shingle.cpp. A test compares every length with XXH3_64bits.
+__attribute__((target("avx512f,avx512dq,avx512bw"))) std::size_t hash_words_avx512(
+    const char* lower, const std::uint32_t* starts, const std::uint32_t* ends, std::uint64_t* out, std::size_t n) {
+  const auto flip = [](int a, int b) {  // two secret words xor'ed, as a 64-bit integer
+    return static_cast<long long>(XXH_readLE64(XXH3_kSecret + a) ^ XXH_readLE64(XXH3_kSecret + b));
+  };
+  const __m512i flip1to3 = _mm512_set1_epi64(XXH_readLE32(XXH3_kSecret) ^ XXH_readLE32(XXH3_kSecret + 4));
+  const __m512i flip4to8 = _mm512_set1_epi64(flip(8, 16));
+  const __m512i flip_lo = _mm512_set1_epi64(flip(24, 32)), flip_hi = _mm512_set1_epi64(flip(40, 48));
+  const __m512i p2 = _mm512_set1_epi64(static_cast<long long>(XXH_PRIME64_2));
+  const __m512i p3 = _mm512_set1_epi64(static_cast<long long>(XXH_PRIME64_3));
+  const __m512i rrmx = _mm512_set1_epi64(static_cast<long long>(0x9FB21C651E98DF25ULL));
+  const __m512i aval = _mm512_set1_epi64(static_cast<long long>(0x165667919E3779F9ULL));
+  const __m512i byte = _mm512_set1_epi64(0xFF), low32 = _mm512_set1_epi64(0xFFFFFFFF);
+  const __m512i eight = _mm512_set1_epi64(8);
+  const __m512i bswap = _mm512_set_epi8(56, 57, 58, 59, 60, 61, 62, 63, 48, 49, 50, 51, 52, 53, 54, 55,
+                                        40, 41, 42, 43, 44, 45, 46, 47, 32, 33, 34, 35, 36, 37, 38, 39,
+                                        24, 25, 26, 27, 28, 29, 30, 31, 16, 17, 18, 19, 20, 21, 22, 23,
+                                        8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m512i s = _mm512_cvtepu32_epi64(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(starts + i)));
+    const __m512i e = _mm512_cvtepu32_epi64(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(ends + i)));
+    const __m512i len = _mm512_sub_epi64(e, s);
+    const __m512i lo = _mm512_i64gather_epi64(s, lower, 1);
+    const __m512i hi = _mm512_i64gather_epi64(_mm512_sub_epi64(e, eight), lower, 1);
+    // 1-3 bytes: c1 = p[0], c2 = p[len / 2], c3 = p[len - 1] (the top byte of `hi`).
+    const __m512i c1 = _mm512_and_si512(lo, byte);
+    const __m512i c2 = _mm512_and_si512(_mm512_srlv_epi64(lo, _mm512_slli_epi64(_mm512_srli_epi64(len, 1), 3)), byte);
+    const __m512i c3 = _mm512_srli_epi64(hi, 56);
+    __m512i h1 = _mm512_or_si512(_mm512_or_si512(_mm512_slli_epi64(c1, 16), _mm512_slli_epi64(c2, 24)),
+                                 _mm512_or_si512(c3, _mm512_slli_epi64(len, 8)));
+    h1 = _mm512_xor_si512(h1, flip1to3);
+    h1 = _mm512_xor_si512(h1, _mm512_srli_epi64(h1, 33));  // XXH64_avalanche
+    h1 = _mm512_mullo_epi64(h1, p2);
+    h1 = _mm512_xor_si512(h1, _mm512_srli_epi64(h1, 29));
+    h1 = _mm512_mullo_epi64(h1, p3);
+    h1 = _mm512_xor_si512(h1, _mm512_srli_epi64(h1, 32));
+    // 4-8 bytes: read32(p) << 32 plus read32(p + len - 4) (the top half of `hi`), then rrmxmx.
+    __m512i h4 = _mm512_add_epi64(_mm512_srli_epi64(hi, 32), _mm512_slli_epi64(_mm512_and_si512(lo, low32), 32));
+    h4 = _mm512_xor_si512(h4, flip4to8);
+    h4 = _mm512_xor_si512(h4, _mm512_xor_si512(_mm512_rol_epi64(h4, 49), _mm512_rol_epi64(h4, 24)));
+    h4 = _mm512_mullo_epi64(h4, rrmx);
+    h4 = _mm512_xor_si512(h4, _mm512_add_epi64(_mm512_srli_epi64(h4, 35), len));
+    h4 = _mm512_mullo_epi64(h4, rrmx);
+    h4 = _mm512_xor_si512(h4, _mm512_srli_epi64(h4, 28));
+    // 9-16 bytes: len + swap64(lo') + hi' + fold(lo' * hi'), then XXH3_avalanche.
+    const __m512i in_lo = _mm512_xor_si512(lo, flip_lo), in_hi = _mm512_xor_si512(hi, flip_hi);
+    __m512i h9 = _mm512_add_epi64(_mm512_add_epi64(len, _mm512_shuffle_epi8(in_lo, bswap)),
+                                  _mm512_add_epi64(in_hi, fold_product8(in_lo, in_hi)));
+    h9 = _mm512_xor_si512(h9, _mm512_srli_epi64(h9, 37));
+    h9 = _mm512_mullo_epi64(h9, aval);
+    h9 = _mm512_xor_si512(h9, _mm512_srli_epi64(h9, 32));
+    const __mmask8 short_words = _mm512_cmple_epu64_mask(len, _mm512_set1_epi64(3));
+    const __mmask8 long_words = _mm512_cmpgt_epu64_mask(len, eight);
+    __m512i h = _mm512_mask_blend_epi64(short_words, h4, h1);
+    h = _mm512_mask_blend_epi64(long_words, h, h9);
+    _mm512_storeu_si512(out + i, h);
+  }
+  return i;  // words done; the caller hashes the rest
+}
+bool have_avx512_words() {
+  static const bool yes = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+                          __builtin_cpu_supports("avx512bw");
+  return yes;
+}
+#if !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+#endif
+
+void hash_words(const char* lower, const std::uint32_t* starts, const std::uint32_t* ends, std::uint64_t* out,
+                std::size_t n) {
+  std::size_t done = 0;
+#ifdef PROV_HAVE_AVX512_WORDS
+  if (have_avx512_words() && !g_baseline_only.load(std::memory_order_relaxed))
+    done = hash_words_avx512(lower, starts, ends, out, n);
+#endif
+  hash_words_portable(lower, starts + done, ends + done, out + done, n - done);
+}
+
 // The tokens of a whitespace-delimited run [rs, re) that holds a byte the ASCII rules do not
 // cover: the table-driven segmenter, or ICU where that segmenter does not handle a character.
 void general_run(std::string_view text, std::size_t rs, std::size_t re, std::vector<Token>& out,
@@ -586,32 +782,42 @@ void tokenize(std::string_view text, std::vector<Token>& out) {
       covered = re;
     }
   }
+  // Step 3 in three passes: the words' start and end positions out of the bitmaps; their
+  // hashes, 8 at a time where the CPU can; then the tokens in text order, with the general
+  // path's runs merged in and the words with '_' or a mid character (or over 16 bytes) hashed
+  // on their own.
   const std::uint64_t* word = c.word.data();
   const std::size_t words = c.word.size();
+  const std::size_t slots = n / 2 + 2 + 32;  // words <= n/2 + 1, and a block's 32 written at once
+  if (c.starts.size() < slots) {
+    c.starts.resize(slots);
+    c.ends.resize(slots);
+    c.hashes.resize(slots);
+  }
+  const std::size_t nw = word_positions(word, words, c.starts.data(), c.ends.data());
   const char* lower = c.lower();
-  const auto ends_in = [&](std::size_t w) {  // bit e set: a word ends just before byte e
-    return ~word[w] & ((word[w] << 1) | (w ? word[w - 1] >> 63 : 0));
-  };
-  std::size_t ri = 0, ew = 0;
-  std::uint64_t ends = ends_in(0);
-  for (std::size_t w = 0; w < words; ++w) {
-    std::uint64_t starts = word[w] & ~((word[w] << 1) | (w ? word[w - 1] >> 63 : 0));
-    while (starts) {
-      const std::size_t s = w * 64 + static_cast<std::size_t>(std::countr_zero(starts));
-      starts &= starts - 1;
-      while (ends == 0) ends = ends_in(++ew);
-      const std::size_t e = ew * 64 + static_cast<std::size_t>(std::countr_zero(ends));
-      ends &= ends - 1;
-      for (; ri < runs.size() && runs[ri].first < s; ++ri) general_run(text, runs[ri].first, runs[ri].second, out, scratch, fast);
-      if (!any_bit(c.odd, s, e)) {
-        out.push_back(Token{static_cast<std::uint32_t>(s), static_cast<std::uint32_t>(e), hash_word(lower + s, e - s)});
+  hash_words(lower, c.starts.data(), c.ends.data(), c.hashes.data(), nw);
+  const auto* odd_bytes = reinterpret_cast<const unsigned char*>(c.odd.data());
+  std::size_t ri = 0;
+  for (std::size_t i = 0; i < nw; ++i) {
+    const std::uint32_t s = c.starts[i], e = c.ends[i];
+    for (; ri < runs.size() && runs[ri].first < s; ++ri) general_run(text, runs[ri].first, runs[ri].second, out, scratch, fast);
+    if (e - s <= 16) {  // the odd bits of [s, e) from one 8-byte read (the bitmap has 16 bytes to spare)
+      std::uint64_t odd_bits;
+      std::memcpy(&odd_bits, odd_bytes + s / 8, 8);
+      if (((odd_bits >> (s % 8)) & ((std::uint64_t{1} << (e - s)) - 1)) == 0) {
+        out.push_back(Token{s, e, c.hashes[i]});
         continue;
       }
-      scratch.clear();
-      normalize_ascii(text.substr(s, e - s), scratch);
-      if (scratch.empty()) continue;  // only '_'
-      out.push_back(Token{static_cast<std::uint32_t>(s), static_cast<std::uint32_t>(e), XXH3_64bits(scratch.data(), scratch.size())});
     }
+    if (!any_bit(c.odd, s, e)) {
+      out.push_back(Token{s, e, XXH3_64bits(lower + s, e - s)});
+      continue;
+    }
+    scratch.clear();
+    normalize_ascii(text.substr(s, e - s), scratch);
+    if (scratch.empty()) continue;  // only '_'
+    out.push_back(Token{s, e, XXH3_64bits(scratch.data(), scratch.size())});
   }
   for (; ri < runs.size(); ++ri) general_run(text, runs[ri].first, runs[ri].second, out, scratch, fast);
   if (c.lower_buf.capacity() > (std::size_t{64} << 20)) c = Classified{};  // not a whole book per thread

@@ -5,6 +5,8 @@
 #include <random>
 #include <set>
 
+#include <xxhash.h>
+
 #include "common/file_io.hpp"
 #include "fingerprint/detail/fast_words.hpp"
 #include "fingerprint/fingerprint.hpp"
@@ -335,5 +337,45 @@ TEST_CASE("shingle hashes computed 8 at a time equal XXH3 of each shingle's byte
     }
     REQUIRE(fast.size() == (n >= 5 ? n - 4 : 0));
     CHECK(fast == portable);
+  }
+}
+
+TEST_CASE("word hashes computed 8 at a time equal XXH3 of each lower-cased word", "[fingerprint]") {
+  // tokenize() hashes ASCII words of up to 16 bytes 8 at a time with AVX-512 where the CPU has
+  // it (XXH3's formulas for 1-3, 4-8 and 9-16 bytes side by side), the rest one at a time.
+  // Every word length up to 24 at random offsets, mixed case and digits, and texts of one-
+  // letter words (32 a block: more starts than the first 16 positions written at once).
+  std::mt19937_64 rng(8);
+  const std::string_view chars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  std::vector<std::string> texts;
+  for (std::size_t round = 0; round < 300; ++round) {
+    std::string s(rng() % 3, ' ');
+    const std::size_t count = 1 + rng() % 40;
+    for (std::size_t i = 0; i < count; ++i) {
+      const std::size_t len = 1 + (round + i) % 24;
+      for (std::size_t j = 0; j < len; ++j) s += chars[rng() % chars.size()];
+      s.append(1 + rng() % 2, rng() % 4 ? ' ' : '\n');
+    }
+    texts.push_back(std::move(s));
+  }
+  for (const std::size_t n : {1u, 7u, 8u, 9u, 40u, 200u}) {
+    std::string s;
+    for (std::size_t i = 0; i < n; ++i) s += std::string(1, chars[i % 26]) + " ";
+    texts.push_back(s);
+  }
+  for (const bool baseline : {false, true}) {
+    const BaselineClassifier cls(baseline);
+    for (const auto& s : texts) {
+      std::size_t expect = 0;
+      for (std::size_t i = 0; i < s.size(); ++i) expect += s[i] != ' ' && s[i] != '\n' && (i == 0 || s[i - 1] == ' ' || s[i - 1] == '\n');
+      const auto t = tokenize(s);
+      REQUIRE(t.size() == expect);
+      for (const auto& tok : t) {
+        std::string w(s.substr(tok.start, tok.end - tok.start));
+        for (auto& ch : w) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        INFO(w << (baseline ? " (portable)" : ""));
+        CHECK(tok.hash == XXH3_64bits(w.data(), w.size()));
+      }
+    }
   }
 }
