@@ -6,6 +6,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
+// The runtime-dispatched XXH3 of libxxhash (AVX2 or AVX-512 where the CPU has them): the same
+// digests, ~4x faster than the SSE2 build on a 180 MB table that every scan start verifies.
+#include <xxh_x86dispatch.h>
 
 #include <cerrno>
 #include <cstdio>
