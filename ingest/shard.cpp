@@ -11,6 +11,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <memory>
+#include <vector>
 
 #include "common/sha256.hpp"
 #include "common/utf8.hpp"
@@ -20,6 +22,28 @@ namespace prov::ingest {
 namespace {
 
 constexpr std::size_t kChunk = 1 << 20;
+
+// Decompressed bytes: a vector whose resize() leaves new bytes uninitialised, so making room
+// for the next megabyte of output costs no memset (a std::string zero-fills it: ~1 % of a scan).
+template <typename T>
+struct NoInitAllocator : std::allocator<T> {
+  template <typename U>
+  struct rebind {
+    using other = NoInitAllocator<U>;
+  };
+  NoInitAllocator() = default;
+  template <typename U>
+  NoInitAllocator(const NoInitAllocator<U>&) noexcept {}
+  template <typename U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;  // default-initialised: no zeroing
+  }
+  template <typename U, typename... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+using Bytes = std::vector<char, NoInitAllocator<char>>;
 
 enum class Codec { kNone, kGzip, kZstd };
 
@@ -64,13 +88,13 @@ class RawFile {
 class Decoder {
  public:
   virtual ~Decoder() = default;
-  virtual Result<bool> fill(std::string& out) = 0;
+  virtual Result<bool> fill(Bytes& out) = 0;
 };
 
 class PlainDecoder final : public Decoder {
  public:
   explicit PlainDecoder(RawFile& f) : f_(f) {}
-  Result<bool> fill(std::string& out) override {
+  Result<bool> fill(Bytes& out) override {
     const std::size_t old = out.size();
     out.resize(old + kChunk);
     const std::size_t n = f_.read(out.data() + old, kChunk);
@@ -89,7 +113,7 @@ class GzipDecoder final : public Decoder {
     inflateInit2(&zs_, 15 + 32);  // gzip or zlib header, auto-detected
   }
   ~GzipDecoder() override { inflateEnd(&zs_); }
-  Result<bool> fill(std::string& out) override {
+  Result<bool> fill(Bytes& out) override {
     for (;;) {
       if (zs_.avail_in == 0) {
         const std::size_t n = f_.read(in_.data(), in_.size());
@@ -133,7 +157,7 @@ class ZstdDecoder final : public Decoder {
     ZSTD_DCtx_setParameter(ctx_, ZSTD_d_windowLogMax, 31);
   }
   ~ZstdDecoder() override { ZSTD_freeDCtx(ctx_); }
-  Result<bool> fill(std::string& out) override {
+  Result<bool> fill(Bytes& out) override {
     for (;;) {
       if (pos_ == len_) {
         len_ = f_.read(in_.data(), in_.size());
@@ -313,9 +337,10 @@ class JsonlReader final : public ShardReader {
     consumed_ = 0;
     std::size_t scan_from = head_;
     for (;;) {
-      const std::size_t nl = buf_.find('\n', scan_from);
-      if (nl != std::string::npos) {
-        line = std::string_view(buf_).substr(head_, nl - head_);
+      const auto* hit = scan_from < buf_.size() ? static_cast<const char*>(std::memchr(buf_.data() + scan_from, '\n', buf_.size() - scan_from)) : nullptr;
+      if (hit) {
+        const auto nl = static_cast<std::size_t>(hit - buf_.data());
+        line = std::string_view(buf_.data() + head_, nl - head_);
         consumed_ = nl + 1 - head_;
         stats_.text_bytes += consumed_;
         if (skipping_ || line.size() > opt_.max_record_bytes) {
@@ -332,7 +357,7 @@ class JsonlReader final : public ShardReader {
       }
       if (eof_) {
         if (buf_.size() == head_ && !skipping_) return false;
-        line = std::string_view(buf_).substr(head_);
+        line = std::string_view(buf_.data() + head_, buf_.size() - head_);
         consumed_ = line.size();
         stats_.text_bytes += consumed_;
         oversized = skipping_;
@@ -340,7 +365,7 @@ class JsonlReader final : public ShardReader {
         return true;
       }
       if (head_ > 0) {  // drop the consumed front before reading more
-        buf_.erase(0, head_);
+        buf_.erase(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(head_));
         head_ = 0;
       }
       scan_from = buf_.size();
@@ -410,7 +435,7 @@ class JsonlReader final : public ShardReader {
   ShardOptions opt_;
   std::string text_ptr_, id_ptr_;
   std::unique_ptr<Decoder> dec_;
-  std::string buf_;
+  Bytes buf_;
   std::size_t head_ = 0;      // start of the unread part of buf_
   std::size_t consumed_ = 0;  // length of the line last returned (with its newline)
   bool eof_ = false, skipping_ = false, done_ = false;
@@ -435,23 +460,24 @@ class TextReader final : public ShardReader {
   Result<bool> next(ShardRecord& out, std::vector<Error>& errors) override {
     if (done_) return false;
     done_ = true;
-    std::string text;
+    Bytes bytes;
     for (;;) {
-      auto more = dec_->fill(text);
+      auto more = dec_->fill(bytes);
       if (!more) {
         finish();
         return std::move(more).error().with_path(stats_.path);
       }
       if (!*more) break;
-      if (text.size() > opt_.max_record_bytes) {
+      if (bytes.size() > opt_.max_record_bytes) {
         finish();
         return make_error(Errc::kLimit, "text larger than " + std::to_string(opt_.max_record_bytes) + " bytes",
                           stats_.path);
       }
     }
     finish();
-    stats_.text_bytes = text.size();
-    if (text.size() >= 3 && text.compare(0, 3, "\xEF\xBB\xBF") == 0) text.erase(0, 3);
+    stats_.text_bytes = bytes.size();
+    std::string_view text(bytes.data(), bytes.size());
+    if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
     if (!is_valid_utf8(text)) {
       ++stats_.skipped;
       Error e = make_error(Errc::kEncoding, "invalid UTF-8 at byte " + std::to_string(first_invalid_utf8(text)),
@@ -461,7 +487,7 @@ class TextReader final : public ShardReader {
     }
     out.index = 1;
     out.doc_id = stats_.path;
-    out.text = std::move(text);
+    out.text.assign(text);
     out.text_repaired = false;
     ++stats_.records;
     return true;
