@@ -15,6 +15,7 @@
 #include <cstring>
 
 #include "fingerprint/detail/fast_words.hpp"
+#include "fingerprint/detail/xxh3_avx512.hpp"
 #include "fingerprint/fingerprint.hpp"
 
 namespace prov::fingerprint {
@@ -40,20 +41,8 @@ void hash_all(const std::uint64_t* h, std::uint64_t* out, std::size_t n, std::ui
 // bytes as the sum of mix16B over 16-byte pieces, each the 64x64 -> 128-bit product of two
 // words xor'ed with the secret, folded (low ^ high), then avalanched. For 40 bytes the pieces
 // are tokens (0,1), (3,4), (2,3) and (1,2) with secret words (0,1), (2,3), (4,5) and (6,7)
-// (xxhash.h, XXH3_len_17to128_64b, seed 0). AVX-512 has no 64x64 -> 128-bit product, so the
-// high half is put together from four 32x32 -> 64-bit ones. A test compares every result
-// with XXH3_64bits.
-__attribute__((target("avx512f,avx512dq"), always_inline)) inline __m512i fold_product(__m512i a, __m512i b) {
-  const __m512i low32 = _mm512_set1_epi64(0xFFFFFFFF);
-  const __m512i a_hi = _mm512_srli_epi64(a, 32), b_hi = _mm512_srli_epi64(b, 32);
-  const __m512i ll = _mm512_mul_epu32(a, b), lh = _mm512_mul_epu32(a, b_hi);
-  const __m512i hl = _mm512_mul_epu32(a_hi, b), hh = _mm512_mul_epu32(a_hi, b_hi);
-  const __m512i mid = _mm512_add_epi64(_mm512_add_epi64(lh, _mm512_srli_epi64(ll, 32)), _mm512_and_si512(hl, low32));
-  const __m512i hi = _mm512_add_epi64(_mm512_add_epi64(hh, _mm512_srli_epi64(hl, 32)), _mm512_srli_epi64(mid, 32));
-  const __m512i lo = _mm512_or_si512(_mm512_slli_epi64(mid, 32), _mm512_and_si512(ll, low32));
-  return _mm512_xor_si512(lo, hi);
-}
-
+// (xxhash.h, XXH3_len_17to128_64b, seed 0); the folded products are detail::fold_product.
+// A test compares every result with XXH3_64bits.
 __attribute__((target("avx512f,avx512dq"))) std::size_t hash5_avx512(const std::uint64_t* h, std::uint64_t* out,
                                                                       std::size_t n) {
   __m512i s[8];
@@ -64,10 +53,10 @@ __attribute__((target("avx512f,avx512dq"))) std::size_t hash5_avx512(const std::
   for (; i + 8 <= n; i += 8) {
     const __m512i t0 = _mm512_loadu_si512(h + i), t1 = _mm512_loadu_si512(h + i + 1), t2 = _mm512_loadu_si512(h + i + 2);
     const __m512i t3 = _mm512_loadu_si512(h + i + 3), t4 = _mm512_loadu_si512(h + i + 4);
-    __m512i acc = _mm512_add_epi64(start, fold_product(_mm512_xor_si512(t0, s[0]), _mm512_xor_si512(t1, s[1])));
-    acc = _mm512_add_epi64(acc, fold_product(_mm512_xor_si512(t3, s[2]), _mm512_xor_si512(t4, s[3])));
-    acc = _mm512_add_epi64(acc, fold_product(_mm512_xor_si512(t2, s[4]), _mm512_xor_si512(t3, s[5])));
-    acc = _mm512_add_epi64(acc, fold_product(_mm512_xor_si512(t1, s[6]), _mm512_xor_si512(t2, s[7])));
+    __m512i acc = _mm512_add_epi64(start, detail::fold_product(_mm512_xor_si512(t0, s[0]), _mm512_xor_si512(t1, s[1])));
+    acc = _mm512_add_epi64(acc, detail::fold_product(_mm512_xor_si512(t3, s[2]), _mm512_xor_si512(t4, s[3])));
+    acc = _mm512_add_epi64(acc, detail::fold_product(_mm512_xor_si512(t2, s[4]), _mm512_xor_si512(t3, s[5])));
+    acc = _mm512_add_epi64(acc, detail::fold_product(_mm512_xor_si512(t1, s[6]), _mm512_xor_si512(t2, s[7])));
     acc = _mm512_xor_si512(acc, _mm512_srli_epi64(acc, 37));  // XXH3_avalanche
     acc = _mm512_mullo_epi64(acc, mul);
     acc = _mm512_xor_si512(acc, _mm512_srli_epi64(acc, 32));

@@ -30,6 +30,7 @@
 #include <stdexcept>
 
 #include "fingerprint/detail/fast_words.hpp"
+#include "fingerprint/detail/xxh3_avx512.hpp"
 #include "fingerprint/fingerprint.hpp"
 
 namespace prov::fingerprint {
@@ -615,23 +616,13 @@ void hash_words_portable(const char* lower, const std::uint32_t* starts, const s
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // GCC bug 105593, as in shingle.cpp
 #endif
-__attribute__((target("avx512f,avx512dq"), always_inline)) inline __m512i fold_product8(__m512i a, __m512i b) {
-  const __m512i low32 = _mm512_set1_epi64(0xFFFFFFFF);
-  const __m512i a_hi = _mm512_srli_epi64(a, 32), b_hi = _mm512_srli_epi64(b, 32);
-  const __m512i ll = _mm512_mul_epu32(a, b), lh = _mm512_mul_epu32(a, b_hi);
-  const __m512i hl = _mm512_mul_epu32(a_hi, b), hh = _mm512_mul_epu32(a_hi, b_hi);
-  const __m512i mid = _mm512_add_epi64(_mm512_add_epi64(lh, _mm512_srli_epi64(ll, 32)), _mm512_and_si512(hl, low32));
-  const __m512i hi = _mm512_add_epi64(_mm512_add_epi64(hh, _mm512_srli_epi64(hl, 32)), _mm512_srli_epi64(mid, 32));
-  const __m512i lo = _mm512_or_si512(_mm512_slli_epi64(mid, 32), _mm512_and_si512(ll, low32));
-  return _mm512_xor_si512(lo, hi);
-}
 
 // hash_word() for 8 words at a time: XXH3's three formulas for 1-3, 4-8 and 9-16 bytes
 // (xxhash.h, XXH3_len_*_64b, seed 0) in every lane, the lane's own kept by its length. Each
 // formula needs at most the first and the last 8 bytes of the word, so two gathers load
 // everything: read64(p) and read64(p + len - 8) (which reaches up to 7 bytes before a short
-// word: `lower` has kFront bytes in front). 64x64 -> 128-bit products are put together from
-// 32-bit ones, as in shingle.cpp. A test compares every length with XXH3_64bits.
+// word: `lower` has kFront bytes in front). The 9-16-byte formula's folded 128-bit product is
+// detail::fold_product. A test compares every length with XXH3_64bits.
 __attribute__((target("avx512f,avx512dq,avx512bw"))) std::size_t hash_words_avx512(
     const char* lower, const std::uint32_t* starts, const std::uint32_t* ends, std::uint64_t* out, std::size_t n) {
   const auto flip = [](int a, int b) {  // two secret words xor'ed, as a 64-bit integer
@@ -680,7 +671,7 @@ __attribute__((target("avx512f,avx512dq,avx512bw"))) std::size_t hash_words_avx5
     // 9-16 bytes: len + swap64(lo') + hi' + fold(lo' * hi'), then XXH3_avalanche.
     const __m512i in_lo = _mm512_xor_si512(lo, flip_lo), in_hi = _mm512_xor_si512(hi, flip_hi);
     __m512i h9 = _mm512_add_epi64(_mm512_add_epi64(len, _mm512_shuffle_epi8(in_lo, bswap)),
-                                  _mm512_add_epi64(in_hi, fold_product8(in_lo, in_hi)));
+                                  _mm512_add_epi64(in_hi, detail::fold_product(in_lo, in_hi)));
     h9 = _mm512_xor_si512(h9, _mm512_srli_epi64(h9, 37));
     h9 = _mm512_mullo_epi64(h9, aval);
     h9 = _mm512_xor_si512(h9, _mm512_srli_epi64(h9, 32));
