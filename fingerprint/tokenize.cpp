@@ -649,7 +649,7 @@ __attribute__((target("avx512f,avx512dq,avx512bw"))) std::size_t hash_words_avx5
     const __m512i e = _mm512_cvtepu32_epi64(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(ends + i)));
     const __m512i len = _mm512_sub_epi64(e, s);
     alignas(64) std::uint64_t lo_w[8], hi_w[8];
-    for (int k = 0; k < 8; ++k) {
+    for (std::size_t k = 0; k < 8; ++k) {
       std::memcpy(&lo_w[k], lower + starts[i + k], 8);
       std::memcpy(&hi_w[k], lower + ends[i + k] - 8, 8);
     }
