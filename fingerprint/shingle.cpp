@@ -116,11 +116,16 @@ std::vector<std::uint64_t> shingle_hashes(const std::vector<Token>& tokens, std:
 }
 
 std::vector<Sample> sample(const std::vector<std::uint64_t>& shingle_hashes, const Params& params) {
-  std::vector<Sample> out;
-  out.reserve(shingle_hashes.size() / std::max<std::uint32_t>(1, params.sample_rate) + 8);
+  // Branch-free: a shingle is kept at random (1 in sample_rate), so a branch on it
+  // mispredicted often (as in the scan's own sampling, audit/match.cpp).
+  std::vector<Sample> out(shingle_hashes.size());
   const std::uint64_t threshold = params.threshold();
-  for (std::size_t i = 0; i < shingle_hashes.size(); ++i)
-    if (shingle_hashes[i] < threshold) out.push_back(Sample{shingle_hashes[i], static_cast<std::uint32_t>(i)});
+  std::size_t m = 0;
+  for (std::size_t i = 0; i < shingle_hashes.size(); ++i) {
+    out[m] = Sample{shingle_hashes[i], static_cast<std::uint32_t>(i)};
+    m += shingle_hashes[i] < threshold;
+  }
+  out.resize(m);
   return out;
 }
 
