@@ -116,16 +116,11 @@ std::vector<std::uint64_t> shingle_hashes(const std::vector<Token>& tokens, std:
 }
 
 std::vector<Sample> sample(const std::vector<std::uint64_t>& shingle_hashes, const Params& params) {
-  // Branch-free: a shingle is kept at random (1 in sample_rate), so a branch on it
-  // mispredicted often (as in the scan's own sampling, audit/match.cpp).
-  std::vector<Sample> out(shingle_hashes.size());
+  std::vector<Sample> out;
+  out.reserve(shingle_hashes.size() / std::max<std::uint32_t>(1, params.sample_rate) + 8);
   const std::uint64_t threshold = params.threshold();
-  std::size_t m = 0;
-  for (std::size_t i = 0; i < shingle_hashes.size(); ++i) {
-    out[m] = Sample{shingle_hashes[i], static_cast<std::uint32_t>(i)};
-    m += shingle_hashes[i] < threshold;
-  }
-  out.resize(m);
+  for (std::size_t i = 0; i < shingle_hashes.size(); ++i)
+    if (shingle_hashes[i] < threshold) out.push_back(Sample{shingle_hashes[i], static_cast<std::uint32_t>(i)});
   return out;
 }
 
