@@ -116,7 +116,7 @@ struct ScanOptions {
   // of its CPU in page faults (65,000 of them, most under WorkWindow::load) and ~220 MB of RSS.
   std::uint64_t work_cache_bytes = 32ull << 20;
   bool in_memory_postings = true;    // load the posting table first (false: probe RocksDB)
-  std::function<void(const Progress&)> progress;  // called from the reader thread, may be empty
+  std::function<void(const Progress&)> progress;  // called from a reader thread, one call at a time; may be empty
   std::vector<std::string> allowed_works;  // work ids (= SHA-256) kept out of verdicts
 };
 
@@ -132,7 +132,7 @@ struct ScanResult {
   std::vector<std::string> allowed_works;  // sorted
   std::vector<Error> errors;               // skipped records and unreadable shards
   // The last matcher_errors entries of `errors` came from the matcher threads (sorted by path,
-  // then line); the ones before, from the reader, in shard order. plan/task/merge needs the
+  // then line); the ones before, from the readers, in shard order. plan/task/merge needs the
   // split to put a merged run's errors in the same order as one scan's.
   std::size_t matcher_errors = 0;
   std::uint64_t records = 0;

@@ -1,6 +1,6 @@
 // tests/audit/scan_test.cpp: planted passages in real shards are found with exact offsets on
 // both sides, in JSONL, .jsonl.gz and .jsonl.zst; bad records are skipped and reported;
-// results are the same at any thread count.
+// results are the same at any thread count (and so with several readers at once).
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -200,14 +200,26 @@ TEST_CASE("planted passages are found with exact offsets in every shard format",
     CHECK(a.finding_id != b.finding_id);
   }
 
-  // The same scan on one thread gives the same matches.
-  opt.threads = 1;
-  auto one = audit::scan(*fx.index, opt);
-  REQUIRE(one.ok());
-  REQUIRE(one->matches.size() == res->matches.size());
-  for (std::size_t i = 0; i < res->matches.size(); ++i) {
-    CHECK(one->matches[i].finding_id == res->matches[i].finding_id);
-    CHECK(one->matches[i].work_end == res->matches[i].work_end);
+  // The same scan on one thread (one reader) and on six (a reader per shard, reading at
+  // once) gives the same matches, errors and shard records.
+  for (const unsigned threads : {1u, 6u}) {
+    INFO("threads " << threads);
+    opt.threads = threads;
+    auto other = audit::scan(*fx.index, opt);
+    REQUIRE(other.ok());
+    REQUIRE(other->matches.size() == res->matches.size());
+    for (std::size_t i = 0; i < res->matches.size(); ++i) {
+      CHECK(other->matches[i].finding_id == res->matches[i].finding_id);
+      CHECK(other->matches[i].work_end == res->matches[i].work_end);
+    }
+    REQUIRE(other->errors.size() == res->errors.size());
+    for (std::size_t i = 0; i < res->errors.size(); ++i) CHECK(other->errors[i].path == res->errors[i].path);
+    REQUIRE(other->shards.size() == res->shards.size());
+    for (std::size_t i = 0; i < res->shards.size(); ++i) {
+      CHECK(other->shards[i].path == res->shards[i].path);
+      CHECK(other->shards[i].sha256 == res->shards[i].sha256);
+      CHECK(other->shards[i].records == res->shards[i].records);
+    }
   }
 }
 
