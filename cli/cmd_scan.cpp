@@ -112,7 +112,8 @@ void register_scan(CLI::App& app, int& exit_code) {
   cmd->add_option("shards", args->shards, "Shard files, scanned in this order");
   cmd->add_option("--threads", args->threads,
                   "Matcher threads (default: the CPUs this process may use: affinity mask,\n"
-                  "SLURM_CPUS_PER_TASK)");
+                  "SLURM_CPUS_PER_TASK). One reader thread per two of them, at most one per\n"
+                  "shard, decompresses and parses shards; results never depend on the count");
   cmd->add_option("--plan", args->plan,
                   "Scan one task of a plan (`provaudit plan`) instead of shard files: writes the\n"
                   "task's part to RUN/parts/task-NNNN (skipped when already up to date); combine\n"
