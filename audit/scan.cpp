@@ -183,9 +183,10 @@ Result<ScanResult> scan(const index::Index& index, const ScanOptions& options) {
   // taking the next unread shard. Reading (decompressing, hashing and parsing) costs a quarter
   // of a scan's CPU on the benchmark and ~40 % on text that matches little, so one reader
   // cannot keep many matchers busy. On two cores a second reader only added CPU (2.7-2.8 ->
-  // 2.9-3.1 s for two 259 MB shards of real text, the same wall time). Batches carry their shard's index, and the results are sorted
-  // afterwards, so the output does not depend on which reader read what; each shard's reader
-  // errors are kept apart and appended in shard order.
+  // 2.9-3.1 s for two 259 MB shards of real text, the same wall time). Batches carry their
+  // shard's index and the results are sorted afterwards, so the output does not depend on
+  // which reader read what; each shard's reader errors are kept apart and appended in shard
+  // order.
   constexpr std::size_t kBatchBytes = 4u << 20;
   constexpr std::size_t kBatchDocs = 512;
   const std::size_t n_shards = options.shards.size();

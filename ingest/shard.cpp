@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "common/sha256.hpp"
@@ -337,9 +338,10 @@ class JsonlReader final : public ShardReader {
     consumed_ = 0;
     std::size_t scan_from = head_;
     for (;;) {
-      const auto* hit = scan_from < buf_.size() ? static_cast<const char*>(std::memchr(buf_.data() + scan_from, '\n', buf_.size() - scan_from)) : nullptr;
+      const void* hit = nullptr;
+      if (scan_from < buf_.size()) hit = std::memchr(buf_.data() + scan_from, '\n', buf_.size() - scan_from);
       if (hit) {
-        const auto nl = static_cast<std::size_t>(hit - buf_.data());
+        const auto nl = static_cast<std::size_t>(static_cast<const char*>(hit) - buf_.data());
         line = std::string_view(buf_.data() + head_, nl - head_);
         consumed_ = nl + 1 - head_;
         stats_.text_bytes += consumed_;
