@@ -786,7 +786,16 @@ void tokenize(std::string_view text, std::vector<Token>& out) {
   // on their own.
   const std::uint64_t* word = c.word.data();
   const std::size_t words = c.word.size();
-  const std::size_t slots = n / 2 + 2 + 32;  // words <= n/2 + 1, and a block's 32 written at once
+  // Room for the words and for a block's 32 positions written at once: for the worst case
+  // (n / 2 + 1 words) up to 1 MB of text; beyond, the words are counted first, as the worst
+  // case would make a large record's scratch 8 bytes a text byte (counting cost small
+  // documents ~10 %).
+  std::size_t slots = n / 2 + 2 + 32;
+  if (n > (std::size_t{1} << 20)) {
+    slots = 32;
+    for (std::size_t w = 0; w < words; ++w)
+      slots += static_cast<std::size_t>(std::popcount(word[w] & ~((word[w] << 1) | (w ? word[w - 1] >> 63 : 0))));
+  }
   if (c.starts.size() < slots) {
     c.starts.resize(slots);
     c.ends.resize(slots);
@@ -835,7 +844,8 @@ void tokenize(std::string_view text, std::vector<Token>& out) {
     out.resize(static_cast<std::size_t>(dst - out.data()));
     if (ri < runs.size()) general_run(text, runs[ri].first, runs[ri].second, out, scratch, fast);
   }
-  if (c.lower_buf.capacity() > (std::size_t{64} << 20)) c = Classified{};  // not a whole book per thread
+  if (c.lower_buf.capacity() > (std::size_t{64} << 20) || c.starts.capacity() > (std::size_t{1} << 22))
+    c = Classified{};  // not a whole book's scratch per thread
 }
 
 }  // namespace prov::fingerprint
