@@ -75,6 +75,16 @@ expect_rc "scan again with 2 threads" 3 "$bin" scan -q --index "$tmp/idx" --out 
 check "matches.jsonl byte-identical across thread counts" cmp "$tmp/run1/matches.jsonl" "$tmp/run2/matches.jsonl"
 check "summary.json byte-identical across thread counts" cmp "$tmp/run1/summary.json" "$tmp/run2/summary.json"
 expect_rc "scan of a clean shard exits 0" 0 "$bin" scan -q --index "$tmp/idx" --out "$tmp/run3" "$src/fixtures/filler/moby-excerpt.txt"
+check "a scan with the saved posting table says nothing of it" bash -c "! grep -q 'posting-table file' '$tmp/err'"
+# Without the saved table file (as an index saved by an older provaudit reads), the scan builds
+# the table, finds the same, and says how to save it; the next ingest over the works does.
+mv "$tmp/idx/posting-table.bin" "$tmp/posting-table.bin.saved"
+expect_rc "scan without the table file" 3 "$bin" scan -q --index "$tmp/idx" --out "$tmp/run1b" --threads 1 "$tmp/shard.jsonl"
+check "it names the missing table and the fix" grep -q "no current posting-table file.*" "$tmp/err"
+check "it finds the same without it" cmp "$tmp/run1/matches.jsonl" "$tmp/run1b/matches.jsonl"
+expect_rc "ingest over the same works again" 0 "$bin" ingest -q --index "$tmp/idx" "$tmp"/works/*.txt
+check "that ingest saves the table file" test -s "$tmp/idx/posting-table.bin"
+check "the file saved again is the same bytes" cmp "$tmp/idx/posting-table.bin" "$tmp/posting-table.bin.saved"
 expect_rc "scan with a missing index exits 2" 2 "$bin" scan --index "$tmp/none" --out "$tmp/run4" "$tmp/shard.jsonl"
 
 # The release gate: policy in, pass (0) / fail (1) / cannot run (2) out; JUnit, SARIF, diff, filter.
