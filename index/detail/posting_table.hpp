@@ -16,10 +16,10 @@
 //
 // In front of the table, two Bloom filters over the same bucket and check bits (a shingle's
 // key), each an array of 64-bit words in which a key sets 3 bits of one word:
-//  - the prefilter, 4 bits a posting (12.6 MB at 100 M words: small enough to stay mostly in
-//    the last-level cache), passes ~16 % of absent keys;
-//  - the filter, 4 bits a posting (12.6 MB), passes ~16 % of the absent keys it is asked about;
-//  - together ~2.5 %: their words and bits come from different bits of the key, so they fail
+//  - the prefilter, 5 bits a posting (16 MB at 100 M words: small enough to stay mostly in
+//    the last-level cache), passes ~10 % of absent keys;
+//  - the filter, 3 bits a posting (9.5 MB), passes ~26 % of the absent keys it is asked about;
+//  - together ~2.6 %: their words and bits come from different bits of the key, so they fail
 //    independently.
 // ~97 % of a scan's lookups are of absent shingles. Until 2026-11-29 one split-block filter of
 // the same 8 bits a posting (25 MB, ~2.8 % passed) cost every lookup a cache miss to memory

@@ -311,7 +311,7 @@ TEST_CASE("the posting table's filter passes every stored shingle and few others
   std::size_t missed = 0;
   for (const std::uint64_t h : in) missed += !t.may_contain(h);
   CHECK(missed == 0);  // no stored shingle is ever filtered out
-  // Unstored sampled hashes: at 4 bits a key with 3 bits set, the filter passes ~15 % of them.
+  // Unstored sampled hashes: at 3 bits a key with 3 bits set, the filter passes ~25 % of them.
   std::size_t passed = 0, absent = 0;
   for (std::uint32_t i = 0; i < 400000; ++i) {
     const std::uint64_t h = rng() % params.threshold();
@@ -320,11 +320,11 @@ TEST_CASE("the posting table's filter passes every stored shingle and few others
     passed += t.may_contain(h);
   }
   const double fp = static_cast<double>(passed) / static_cast<double>(absent);
-  CHECK(fp > 0.05);  // it is a filter, not an exact set (a broken key would pass all or none)
-  CHECK(fp < 0.25);
+  CHECK(fp > 0.1);  // it is a filter, not an exact set (a broken key would pass all or none)
+  CHECK(fp < 0.4);
   CHECK_FALSE(t.may_contain(params.threshold() + 12345));  // above the sampled range: nothing
-  // The prefilter in front of it, also 4 bits a key: it passes every stored shingle and ~15 % of
-  // the others (a broken word or bit choice would pass all or none).
+  // The prefilter in front of it, 5 bits a key: it passes every stored shingle and ~9 % of the
+  // others (a broken word or bit choice would pass all or none).
   missed = 0;
   for (const std::uint64_t h : in) missed += !t.prefilter_may_contain(h);
   CHECK(missed == 0);
@@ -338,8 +338,8 @@ TEST_CASE("the posting table's filter passes every stored shingle and few others
     both_passed += t.prefilter_may_contain(h) && t.may_contain(h);
   }
   const double pre_fp = static_cast<double>(pre_passed) / static_cast<double>(absent);
-  CHECK(pre_fp > 0.05);
-  CHECK(pre_fp < 0.25);
+  CHECK(pre_fp > 0.03);
+  CHECK(pre_fp < 0.2);
   // Its word and bits come from other bits of the key than the filter's: together they pass
   // about the product of their rates (~2 %), where correlated choices would pass nearer one's.
   const double both_fp = static_cast<double>(both_passed) / static_cast<double>(absent);
@@ -383,7 +383,7 @@ TEST_CASE("a posting table maps from its saved file layout with both filters", "
     REQUIRE(m->may_contain(h) == t.may_contain(h));
   }
   // The prefilter is the saved file's last bytes: zeroed, it passes nothing.
-  const std::size_t prefilter_bytes = (kN * 4 + 63) / 64 * 8;
+  const std::size_t prefilter_bytes = (kN * 5 + 63) / 64 * 8;
   std::string zeroed = bytes;
   std::fill(zeroed.end() - static_cast<std::ptrdiff_t>(prefilter_bytes), zeroed.end(), '\0');
   auto blank = map(zeroed);
