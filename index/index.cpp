@@ -1047,9 +1047,7 @@ Result<std::vector<WindowSketch>> Index::all_sketches() const {
 Result<TableLayout> table_layout(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* works, const std::filesystem::path& dir,
                                  const fingerprint::Params& params) {
   TableLayout l;
-  // "posting table 3": the filter and prefilter of 64-bit words (2026-11-29); a table saved
-  // before reads as stale, so scans rebuild it until the next ingest saves it again.
-  std::string tag = "provaudit posting table 3; entry 6 bytes; prefilter 5 + filter 3 bits; u32 " + std::to_string(sizeof(std::uint32_t)) +
+  std::string tag = "provaudit posting table 2; entry 6 bytes; filter 8 bits; u32 " + std::to_string(sizeof(std::uint32_t)) +
                     (std::endian::native == std::endian::little ? "; little-endian\n" : "; big-endian\n") +
                     params_json(params) + "\n";
   std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(rocksdb::ReadOptions(), works));
@@ -1283,25 +1281,17 @@ Status Index::lookup(const std::vector<std::uint64_t>& hashes, PostingLists& out
   const auto& table = *impl_->table;
   const auto& nums = impl_->table_nums;
   const auto& bases = impl_->table_bases;
-  // First the prefilter, a word of a cache-resident 16 MB a hash, 16 hashes ahead: ~91 % of a
-  // scan's lookups end there. Then the filter, a cache line from memory, for the rest, 16
-  // ahead: ~97 % end by there. Then the table for the rest, in two stages: the directory slot
-  // 16 lookups ahead, the bucket's entries 8 ahead (a table of 100 M words is 150 MB: nearly
-  // every lookup misses the caches).
-  thread_local std::vector<std::uint32_t> passed, maybe;
-  passed.clear();
+  // First the filter, one cache line a hash, 16 hashes ahead: ~97 % of a scan's lookups end
+  // there. Then the table for the rest, in two stages: the directory slot 16 lookups ahead,
+  // the bucket's entries 8 ahead (a table of 100 M words is 150 MB: nearly every lookup misses
+  // the caches).
+  thread_local std::vector<std::uint32_t> maybe;
   maybe.clear();
   const std::size_t n = hashes.size();
-  for (std::size_t i = 0; i < n && i < 16; ++i) table.prefetch_prefilter(hashes[i]);  // a batch starts with 16 in flight
+  for (std::size_t i = 0; i < n && i < 16; ++i) table.prefetch_filter(hashes[i]);  // a batch starts with 16 in flight
   for (std::size_t i = 0; i < n; ++i) {
-    if (i + 16 < n) table.prefetch_prefilter(hashes[i + 16]);
-    if (table.prefilter_may_contain(hashes[i])) passed.push_back(static_cast<std::uint32_t>(i));
-  }
-  const std::size_t p = passed.size();
-  for (std::size_t c = 0; c < p && c < 16; ++c) table.prefetch_filter(hashes[passed[c]]);
-  for (std::size_t c = 0; c < p; ++c) {
-    if (c + 16 < p) table.prefetch_filter(hashes[passed[c + 16]]);
-    if (table.may_contain(hashes[passed[c]])) maybe.push_back(passed[c]);
+    if (i + 16 < n) table.prefetch_filter(hashes[i + 16]);
+    if (table.may_contain(hashes[i])) maybe.push_back(static_cast<std::uint32_t>(i));
   }
   const std::size_t m = maybe.size();
   std::size_t next = 0;  // hashes[next..] have no list in `out` yet

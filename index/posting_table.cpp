@@ -46,8 +46,8 @@ void PostingTable::finish() {
   // save() writes it, so it is never left uninitialised). Shrink only when it saves much: it
   // copies the whole table.
   if (bytes_.capacity() - bytes_.size() > (std::size_t{1} << 20) + bytes_.size() / 16) bytes_.shrink_to_fit();
-  bind();  // build_filters() reads the entries through the lookup fields
-  build_filters();
+  bind();  // build_filter() reads the entries through the lookup fields
+  build_filter();
   bind();
 }
 
@@ -57,7 +57,6 @@ void PostingTable::bind() {
   bytes_p_ = bytes_.data();
   bytes_n_ = bytes_.size();
   filter_p_ = filter_.data();
-  prefilter_p_ = prefilter_.data();
 }
 
 bool PostingTable::take_header(const std::uint64_t h[12]) {
@@ -83,9 +82,9 @@ bool PostingTable::take_header(const std::uint64_t h[12]) {
   if (!std::has_single_bit(buckets_) || check_shift_ + check_bits_ != shift_ || pos_bits_ + check_bits_ > 48 ||
       shift_ + static_cast<unsigned>(std::bit_width(buckets_)) - 1 > 64)
     return false;
-  // The filters: the sizes and key width build_filters() gives these entries, or a rebuild.
-  size_filters();
-  return h[10] == filter_words_ && h[11] == key_bits_;
+  // The filter: the size and key width build_filter() gives these entries, or a rebuild.
+  size_filter();
+  return h[10] == filter_blocks_ && h[11] == key_bits_;
 }
 
 bool PostingTable::directory_ok() const {
@@ -104,52 +103,38 @@ std::unique_ptr<PostingTable> PostingTable::map(const unsigned char* data, std::
   if (!t->take_header(h)) return nullptr;
   const std::uint64_t dir_at = sizeof h, bytes_at = dir_at + h[8] * 4;
   const std::uint64_t filter_at = bytes_at + h[9] + padding(h[8], h[9]);
-  if (filter_at % 64 != 0 || size != filter_at + (t->filter_words_ + t->prefilter_words_) * 8) return nullptr;
+  if (filter_at % 64 != 0 || size != filter_at + t->filter_blocks_ * 32) return nullptr;
   t->dir_p_ = reinterpret_cast<const std::uint32_t*>(data + dir_at);
   t->dir_n_ = h[8];
   t->bytes_p_ = data + bytes_at;
   t->bytes_n_ = h[9];
-  // The filters are copied into huge pages: every lookup reads them, at random, and through
-  // the mapping's 4 KiB pages that cost lookup_bench 16-20 % (53 -> 45 M lookups/s). The
-  // directory and entries, read by the ~3 % of lookups that pass both, stay mapped.
-  t->filter_.resize(t->filter_words_);
-  std::memcpy(t->filter_.data(), data + filter_at, t->filter_words_ * 8);
-  t->prefilter_.resize(t->prefilter_words_);
-  std::memcpy(t->prefilter_.data(), data + filter_at + t->filter_words_ * 8, t->prefilter_words_ * 8);
+  // The filter is copied into huge pages: every lookup reads it, at random, and through the
+  // mapping's 4 KiB pages that cost lookup_bench 16-20 % (53 -> 45 M lookups/s). The
+  // directory and entries, read by the ~3 % of lookups that pass it, stay mapped.
+  t->filter_.resize(t->filter_blocks_ * 8);
+  std::memcpy(t->filter_.data(), data + filter_at, t->filter_blocks_ * 32);
   t->filter_p_ = t->filter_.data();
-  t->prefilter_p_ = t->prefilter_.data();
   t->mapping_ = std::move(keep);
   if (!t->directory_ok()) return nullptr;
   return t;
 }
 
-// Bits per posting of each filter, 3 bits set a key: the prefilter passes ~9 % of absent keys
-// (16 MB at 100 M words, small enough to stay mostly in the last-level cache), the filter ~25 %
-// of its own (9.5 MB), together ~2 %; 8 bits a posting in all, as the split-block filter before
-// them took. tests/index/bulk_postings_test.cpp measures the rates.
-constexpr unsigned kPrefilterBits = 5;
-constexpr unsigned kFilterBits = 3;
-
-void PostingTable::size_filters() {
-  filter_words_ = (count_ * kFilterBits + 63) / 64;  // 0 if empty
-  prefilter_words_ = (count_ * kPrefilterBits + 63) / 64;
+void PostingTable::size_filter() {
+  filter_blocks_ = (count_ * 8 + 255) / 256;  // 8 bits a posting, 256 bits a block; 0 if empty
   key_bits_ = std::max(1u, static_cast<unsigned>(std::bit_width(buckets_)) - 1 + check_bits_);  // <= 64
 }
 
-void PostingTable::build_filters() {
-  size_filters();
-  filter_.assign(filter_words_, 0);
-  prefilter_.assign(prefilter_words_, 0);
+void PostingTable::build_filter() {
+  size_filter();
+  filter_.assign(filter_blocks_ * 8, 0);
   // The entries in bucket order give back each posting's key (bucket and check bits: the
-  // hash's bits from check_shift_ up), which is all the filters read. The prefilter is swept
-  // in order; the filter's words are random (a cache miss a posting at ingest, not at scans:
-  // they read it from the saved table).
+  // hash's bits from check_shift_ up), which is all the filter reads.
   for (std::uint64_t b = 0; b + 1 < dir_.size(); ++b) {
     for (std::uint32_t i = dir_[b]; i < dir_[b + 1]; ++i) {
       const std::uint64_t key = (b << check_bits_) | check(i);
-      prefilter_[prefilter_word(key)] |= three_bits(prefilter_mix(key));
+      std::uint32_t* w = filter_.data() + filter_block(key) * 8;
       const std::uint64_t m = filter_mix(key);
-      filter_[filter_word(m)] |= three_bits(m);
+      for (unsigned j = 0; j < 8; ++j) w[j] |= filter_bit(m, j);
     }
   }
 }

@@ -1,7 +1,7 @@
 // index/detail/posting_table.hpp: the scan-time, in-memory form of the sampled postings.
 //
-// Layout (6 bytes per posting, a 4-byte bucket directory entry per ~32 postings and 8 filter
-// bits per posting, so about 1.78 bytes per indexed word at sample rate 4):
+// Layout (6 bytes per posting, a 4-byte bucket directory entry per ~32 postings and a filter
+// byte per posting, so about 1.78 bytes per indexed word at sample rate 4):
 //   bucket(h) = h >> shift, the top `bits` significant bits of the hash (sampled hashes are
 //               below 2^64 / sample_rate, so the leading zero bits are skipped);
 //   entry     = 48 bits, little-endian in a byte array: (check << pos_bits) | global position,
@@ -14,18 +14,13 @@
 // (>= 16; 21 at 100 M words) identify a shingle: a lookup of an absent shingle finds a false
 // posting with probability ~32 / 2^check_bits, which costs one failed verification at most.
 //
-// In front of the table, two Bloom filters over the same bucket and check bits (a shingle's
-// key), each an array of 64-bit words in which a key sets 3 bits of one word:
-//  - the prefilter, 5 bits a posting (16 MB at 100 M words: small enough to stay mostly in
-//    the last-level cache), passes ~10 % of absent keys;
-//  - the filter, 3 bits a posting (9.5 MB), passes ~26 % of the absent keys it is asked about;
-//  - together ~2.6 %: their words and bits come from different bits of the key, so they fail
-//    independently.
-// ~97 % of a scan's lookups are of absent shingles. Until 2026-11-29 one split-block filter of
-// the same 8 bits a posting (25 MB, ~2.8 % passed) cost every lookup a cache miss to memory
-// (~21 ns; a fifth of the scan's CPU on real English); now ~90 % end in the prefilter's
-// cached word. A key both pass goes on to the directory slot and then the entries. The
-// filters answer "maybe" for every key the table holds, so results are unchanged.
+// In front of the table, a split-block Bloom filter (Putze, Sanders & Singler 2007; the
+// layout of Parquet's and Impala's) over the same bucket and check bits: 8 bits per posting,
+// 32-byte blocks, one bit set in each of a block's eight 32-bit words. ~97 % of a scan's
+// lookups miss, and a miss costs the filter's one cache line instead of the directory slot and
+// then the entries that depend on it; a hit or a false positive (3.3 % of absent shingles)
+// goes on to the table.
+// The filter answers "maybe" for every shingle the table holds, so results are unchanged.
 #pragma once
 
 #include <cstdint>
@@ -49,26 +44,17 @@ class PostingTable {
 
   // False: the table holds no posting of `hash`. True: it may (then find()).
   bool may_contain(std::uint64_t hash) const {
-    if (filter_words_ == 0) return true;
+    if (filter_blocks_ == 0) return true;
     if ((hash >> shift_) >= buckets_) return false;  // not a sampled hash: find() has nothing
-    const std::uint64_t m = filter_mix(hash >> check_shift_);
-    const std::uint64_t bits = three_bits(m);
-    return (filter_p_[filter_word(m)] & bits) == bits;
-  }
-  // The prefilter's answer, the first stage of a lookup: false when the table holds no
-  // posting of `hash`; true when it may (then may_contain()).
-  bool prefilter_may_contain(std::uint64_t hash) const {
-    if (prefilter_words_ == 0) return true;
-    if ((hash >> shift_) >= buckets_) return false;  // not a sampled hash
     const std::uint64_t k = hash >> check_shift_;
-    const std::uint64_t bits = three_bits(prefilter_mix(k));
-    return (prefilter_p_[prefilter_word(k)] & bits) == bits;
-  }
-  void prefetch_prefilter(std::uint64_t hash) const {
-    if (prefilter_words_ != 0 && (hash >> shift_) < buckets_) prov::prefetch(prefilter_p_ + prefilter_word(hash >> check_shift_));
+    const std::uint32_t* w = filter_p_ + filter_block(k) * 8;
+    const std::uint64_t m = filter_mix(k);
+    std::uint32_t miss = 0;
+    for (unsigned i = 0; i < 8; ++i) miss |= ~w[i] & filter_bit(m, i);
+    return miss == 0;
   }
   void prefetch_filter(std::uint64_t hash) const {
-    if (filter_words_ != 0 && (hash >> shift_) < buckets_) prov::prefetch(filter_p_ + filter_word(filter_mix(hash >> check_shift_)));
+    if (filter_blocks_ != 0 && (hash >> shift_) < buckets_) prov::prefetch(filter_p_ + filter_block(hash >> check_shift_) * 8);
   }
 
   template <typename F>
@@ -111,15 +97,14 @@ class PostingTable {
 
   // The table as bytes, for the copy an index keeps so that a scan need not rebuild it
   // (Index::save_posting_table): a header of twelve u64 (layout fields, the directory's and
-  // the entries' sizes, the filter's word count and key bits), the directory (u32 each), the
+  // the entries' sizes, the filter's block count and key bits), the directory (u32 each), the
   // entries, zero bytes up to a multiple of 64 from the start (when `aligned`: the layout
-  // map() reads in place), the filter and the prefilter (u64 each; the prefilter's size follows
-  // from the posting count). Native byte order: the copy is tagged with the machine it was
-  // written on and rebuilt anywhere else.
+  // map() reads in place), the filter (u32 each). Native byte order: the copy is tagged with
+  // the machine it was written on and rebuilt anywhere else.
   template <typename Write>  // write(const void*, std::size_t)
   void save(Write&& write, bool aligned = false) const {
     const std::uint64_t h[12] = {shift_,      pos_bits_, check_bits_, check_shift_, pos_mask_,    check_mask_,
-                                 buckets_,    count_,    dir_n_,       bytes_n_,     filter_words_, key_bits_};
+                                 buckets_,    count_,    dir_n_,       bytes_n_,     filter_blocks_, key_bits_};
     write(h, sizeof h);
     write(dir_p_, dir_n_ * sizeof(std::uint32_t));
     write(bytes_p_, bytes_n_);
@@ -127,8 +112,7 @@ class PostingTable {
       static const char zeros[64] = {};
       write(zeros, padding(dir_n_, bytes_n_));
     }
-    write(filter_p_, filter_words_ * sizeof(std::uint64_t));
-    write(prefilter_p_, prefilter_words_ * sizeof(std::uint64_t));
+    write(filter_p_, filter_blocks_ * 8 * sizeof(std::uint32_t));
   }
   // The table save() wrote (unaligned), or null if `read` ran short or the bytes are not a
   // consistent table (a damaged copy: the caller rebuilds from the postings).
@@ -142,11 +126,8 @@ class PostingTable {
     t->bytes_.resize(h[9]);
     if (!read(t->dir_.data(), t->dir_.size() * sizeof(std::uint32_t)) || !read(t->bytes_.data(), t->bytes_.size()))
       return nullptr;
-    t->filter_.resize(t->filter_words_);
-    t->prefilter_.resize(t->prefilter_words_);
-    if (!read(t->filter_.data(), t->filter_.size() * sizeof(std::uint64_t)) ||
-        !read(t->prefilter_.data(), t->prefilter_.size() * sizeof(std::uint64_t)))
-      return nullptr;
+    t->filter_.resize(t->filter_blocks_ * 8);
+    if (!read(t->filter_.data(), t->filter_.size() * sizeof(std::uint32_t))) return nullptr;
     t->bind();
     if (!t->directory_ok()) return nullptr;
     return t;
@@ -156,16 +137,16 @@ class PostingTable {
   // bytes are not a consistent table. Nothing is copied: the table's memory is the mapping.
   static std::unique_ptr<PostingTable> map(const unsigned char* data, std::size_t size, std::shared_ptr<const void> keep);
   // Bytes of memory the table occupies (owned or mapped).
-  std::uint64_t memory_bytes() const { return bytes_n_ + dir_n_ * 4 + (filter_words_ + prefilter_words_) * 8; }
+  std::uint64_t memory_bytes() const { return bytes_n_ + dir_n_ * 4 + filter_blocks_ * 32; }
 
   PostingTable(const PostingTable&) = delete;
   PostingTable& operator=(const PostingTable&) = delete;
 
  private:
-  // Sizes the filters for the entries (words and key width); build_filters() also sets their
-  // bits (finish()), restore() and map() read them.
-  void size_filters();
-  void build_filters();
+  // Sizes the filter for the entries (blocks and key width); build_filter() also sets their
+  // bits (finish()), restore() reads them.
+  void size_filter();
+  void build_filter();
   // Points the lookup fields at the owned vectors.
   void bind();
   // Sets the layout from a saved header; false if it is not a consistent one.
@@ -191,25 +172,18 @@ class PostingTable {
     return static_cast<std::uint32_t>(((want >> (check_bits_ - 16)) * n) >> 16);
   }
 
-  // A shingle is known by its key, hash >> check_shift_ (bucket and check bits, uniform). Both
-  // filters are arrays of 64-bit words in which a key sets 3 bits of one word, the bits from
-  // the top 18 bits of a multiplicative mix of the key.
-  // The prefilter's word is the key's top 32 bits scaled to the word count, so the words
-  // ascend with the key and building it is one sweep in entry order; the filter's word comes
-  // from the low 32 bits of its own mix (other key bits than the prefilter's: a key that lands
-  // in a crowded prefilter word is not thereby in a crowded filter word).
-  std::size_t prefilter_word(std::uint64_t key) const {
+  // A shingle is known by its key, hash >> check_shift_ (bucket and check bits, uniform). Its
+  // block is the key's top 32 bits scaled to the block count, so the blocks ascend with the
+  // key and build_filter() sweeps the filter once in entry order (a random order cost a cache
+  // miss a posting: ~0.5 s of start-up at 25 M postings); its eight bits come from the key
+  // mixed (eight 5-bit fields of one multiplicative mix: one multiply, not eight).
+  std::size_t filter_block(std::uint64_t key) const {
     const std::uint64_t top32 = key_bits_ > 32 ? key >> (key_bits_ - 32) : key << (32 - key_bits_);
-    return static_cast<std::size_t>((top32 * prefilter_words_) >> 32);
-  }
-  static std::uint64_t prefilter_mix(std::uint64_t key) { return (key ^ (key >> 29)) * 0xC2B2AE3D27D4EB4Full; }
-  std::size_t filter_word(std::uint64_t m) const {
-    return static_cast<std::size_t>(((m & 0xFFFFFFFFull) * filter_words_) >> 32);
+    return static_cast<std::size_t>((top32 * filter_blocks_) >> 32);
   }
   static std::uint64_t filter_mix(std::uint64_t key) { return (key ^ (key >> 31)) * 0x9E3779B97F4A7C15ull; }
-  static std::uint64_t three_bits(std::uint64_t m) {
-    return (std::uint64_t{1} << (m >> 58)) | (std::uint64_t{1} << ((m >> 52) & 63)) |
-           (std::uint64_t{1} << ((m >> 46) & 63));
+  static std::uint32_t filter_bit(std::uint64_t m, unsigned i) {
+    return std::uint32_t{1} << ((m >> (24 + 5 * i)) & 31);  // the product's high 40 bits
   }
 
   unsigned shift_ = 63;
@@ -223,18 +197,15 @@ class PostingTable {
   std::uint64_t count_ = 0;
   std::vector<std::uint32_t, HugeAlloc<std::uint32_t>> dir_;
   std::vector<unsigned char, HugeAlloc<unsigned char>> bytes_;
-  std::vector<std::uint64_t, HugeAlloc<std::uint64_t>> filter_;
-  std::vector<std::uint64_t, HugeAlloc<std::uint64_t>> prefilter_;
+  std::vector<std::uint32_t, HugeAlloc<std::uint32_t>> filter_;  // 8 words a block
   // What lookups read: the vectors above (bind()), or a mapped file (map()) kept by mapping_.
   const std::uint32_t* dir_p_ = nullptr;
   std::uint64_t dir_n_ = 0;
   const unsigned char* bytes_p_ = nullptr;
   std::uint64_t bytes_n_ = 0;
-  const std::uint64_t* filter_p_ = nullptr;
-  const std::uint64_t* prefilter_p_ = nullptr;
+  const std::uint32_t* filter_p_ = nullptr;
   std::shared_ptr<const void> mapping_;
-  std::uint64_t filter_words_ = 0;     // 0: no filters (empty table): every key passes
-  std::uint64_t prefilter_words_ = 0;
+  std::uint64_t filter_blocks_ = 0;                              // 0: no filter (empty table)
   unsigned key_bits_ = 32;                                       // significant bits of a key
 };
 

@@ -18,11 +18,10 @@ void probe(const prov::index::detail::PostingTable& t, const std::uint8_t* data,
   std::uint64_t hashes[12] = {0, 1, ~0ull, 0x3fffffffffffffffull, 0x123456789abcdefull};
   for (std::size_t i = 0; i < 7 && (i + 1) * 8 <= size; ++i) std::memcpy(&hashes[5 + i], data + size - (i + 1) * 8, 8);
   for (const std::uint64_t h : hashes) {
-    t.prefetch_prefilter(h);
     t.prefetch_filter(h);
     t.prefetch(h);
     t.prefetch_entries(h);
-    if (!t.prefilter_may_contain(h) || !t.may_contain(h)) continue;
+    if (!t.may_contain(h)) continue;
     t.find(h, [](std::uint32_t pos) { (void)pos; });
   }
 }
