@@ -537,13 +537,18 @@ inline std::size_t flatten_bits(std::uint64_t bits, std::uint32_t base, std::uin
   return count;
 }
 
+// Bit i set when byte i - 1 is in a word (block w of the word bitmap, shifted in from w - 1).
+inline std::uint64_t word_before(const std::uint64_t* word, std::size_t w) {
+  return (word[w] << 1) | (w ? word[w - 1] >> 63 : 0);
+}
+
 // The start and end positions of the words (stretches of set bits) of `word`, a bitmap of
 // `words` 64-bit blocks whose last block is zero: returns their count.
 std::size_t word_positions_portable(const std::uint64_t* word, std::size_t words, std::uint32_t* starts,
                                     std::uint32_t* ends) {
   std::size_t ns = 0, ne = 0;
   for (std::size_t w = 0; w < words; ++w) {
-    const std::uint64_t before = (word[w] << 1) | (w ? word[w - 1] >> 63 : 0);  // bit i: byte i-1 in a word
+    const std::uint64_t before = word_before(word, w);
     const auto base = static_cast<std::uint32_t>(w * 64);
     ns += flatten_bits(word[w] & ~before, base, starts + ns);
     ne += flatten_bits(~word[w] & before, base, ends + ne);
@@ -794,7 +799,7 @@ void tokenize(std::string_view text, std::vector<Token>& out) {
   if (n > (std::size_t{1} << 20)) {
     slots = 32;
     for (std::size_t w = 0; w < words; ++w)
-      slots += static_cast<std::size_t>(std::popcount(word[w] & ~((word[w] << 1) | (w ? word[w - 1] >> 63 : 0))));
+      slots += static_cast<std::size_t>(std::popcount(word[w] & ~word_before(word, w)));  // the starts
   }
   if (c.starts.size() < slots) {
     c.starts.resize(slots);
