@@ -408,42 +408,27 @@ Result<std::vector<Passage>> match_document(const index::Index& index, std::stri
   // Every shingle hash once (near-duplicate sketching needs them all); the samples are the
   // ones below the threshold, exactly as fingerprint::sample() picks them.
   thread_local std::vector<std::uint64_t> doc_hashes;  // the tokens' hashes, side by side
-  doc_hashes.resize(tokens.size());
-  for (std::size_t i = 0; i < tokens.size(); ++i) doc_hashes[i] = tokens[i].hash;
+  fingerprint::token_hashes(tokens, doc_hashes);
   fingerprint::shingle_hashes(doc_hashes, fp.k, shingles);
   // Per-thread scratch: most documents hit nothing, and their cost should be the lookups alone.
   thread_local std::vector<std::uint32_t> sample_pos;
   thread_local std::vector<std::uint64_t> keys;
   thread_local index::PostingLists postings;
   thread_local std::vector<std::pair<std::uint32_t, Hit>> work_hits;  // (work, hit)
-  work_hits.clear();  // (sample_pos and keys are resized below: no zero-filling of kept memory)
-  const std::uint64_t threshold = fp.threshold();
-  {  // Branch-free: a shingle is sampled at random (1 in 4), so a branch on it mispredicted
-     // often enough to be a third of this function's own time.
-    const std::size_t n = shingles.size();
-    sample_pos.resize(n);
-    keys.resize(n);
-    std::uint32_t* pos = sample_pos.data();
-    std::uint64_t* key = keys.data();
-    const std::uint64_t* sh = shingles.data();
-    std::size_t m = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-      pos[m] = static_cast<std::uint32_t>(i);
-      key[m] = sh[i];
-      m += sh[i] < threshold;
-    }
-    sample_pos.resize(m);
-    keys.resize(m);
+  work_hits.clear();
+  if (sample_pos.size() < shingles.size() + 8) {  // only grown: resize() would zero-fill each time
+    sample_pos.resize(shingles.size() + 8);
+    keys.resize(shingles.size() + 8);
   }
+  const std::size_t n_keys = fingerprint::sampled(shingles.data(), shingles.size(), fp, sample_pos.data(), keys.data());
   if (hit_keys_out) *hit_keys_out = 0;
-  if (keys.empty()) return out;
-  if (auto st = index.lookup(keys, postings); !st) return std::move(st).error();
+  if (n_keys == 0) return out;
+  if (auto st = index.lookup(keys.data(), n_keys, postings); !st) return std::move(st).error();
 
-  std::size_t hit_keys = 0;
-  for (std::size_t i = 0; i < keys.size(); ++i) {
+  const std::size_t hit_keys = postings.hits.size();
+  for (const std::uint32_t i : postings.hits) {
     const std::size_t occ = postings.count(i);
-    hit_keys += occ > 0;
-    if (occ == 0 || occ > params.max_postings) continue;
+    if (occ > params.max_postings) continue;
     const index::Posting* list = postings.begin(i);
     std::uint32_t distinct = 0;  // postings are sorted by work
     for (std::size_t j = 0; j < occ; ++j) distinct += (j == 0 || list[j].work != list[j - 1].work);

@@ -13,6 +13,7 @@
 //    decision that depends only on the k words themselves, never on their context.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -62,6 +63,17 @@ std::vector<std::uint64_t> shingle_hashes(const std::vector<Token>& tokens, std:
 std::vector<std::uint64_t> shingle_hashes(const std::vector<std::uint64_t>& token_hashes, std::uint32_t k);
 // The same into `out`, reusing its memory (for loops over many documents).
 void shingle_hashes(const std::vector<std::uint64_t>& token_hashes, std::uint32_t k, std::vector<std::uint64_t>& out);
+
+// The tokens' hashes side by side, into `out` (resized), for shingle_hashes().
+void token_hashes(const std::vector<Token>& tokens, std::vector<std::uint64_t>& out);
+
+// The sampled shingles among the n hashes at `shingle_hashes` (those is_sampled() keeps), in
+// position order, as two arrays: their positions into `pos` and their hashes into `hashes`,
+// which must have room for n + 8 entries (whole vectors are stored past the last kept one).
+// Returns how many were kept. The same shingles as sample(), for callers that look the
+// hashes up as one array and reuse the arrays from document to document.
+std::size_t sampled(const std::uint64_t* shingle_hashes, std::size_t n, const Params& params, std::uint32_t* pos,
+                    std::uint64_t* hashes);
 
 // The sampled shingles of a token sequence, in position order.
 std::vector<Sample> sample(const std::vector<Token>& tokens, const Params& params);

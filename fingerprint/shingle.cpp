@@ -12,6 +12,7 @@
 #include <immintrin.h>
 #endif
 
+#include <cstddef>
 #include <cstring>
 
 #include "fingerprint/detail/fast_words.hpp"
@@ -65,6 +66,47 @@ __attribute__((target("avx512f,avx512dq"))) std::size_t hash5_avx512(const std::
   return i;  // shingles done; the caller hashes the rest
 }
 
+// token_hashes() 8 at a time: a Token is 16 bytes (start, end, hash), so two 64-byte loads
+// hold 8 tokens and one two-source permute picks their hashes.
+__attribute__((target("avx512f"))) std::size_t token_hashes_avx512(const Token* t, std::uint64_t* out, std::size_t n) {
+  static_assert(sizeof(Token) == 16 && offsetof(Token, hash) == 8, "Token layout");
+  const __m512i odd = _mm512_set_epi64(15, 13, 11, 9, 7, 5, 3, 1);
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m512i a = _mm512_loadu_si512(t + i), b = _mm512_loadu_si512(t + i + 4);
+    _mm512_storeu_si512(out + i, _mm512_permutex2var_epi64(a, odd, b));
+  }
+  return i;
+}
+
+// sampled() 8 at a time: one unsigned compare gives the mask of sampled shingles, and
+// compress packs their hashes and positions to the front of a register stored whole (the
+// arrays have room for 8 more): a scalar loop, branch-free, cost ~1 ns a shingle, 1.7 % of a
+// scan of real English.
+__attribute__((target("avx512f,avx512vl"))) std::size_t sampled_avx512(const std::uint64_t* h, std::size_t n,
+                                                                        std::uint64_t threshold, std::uint32_t* pos,
+                                                                        std::uint64_t* keys, std::size_t& done) {
+  const __m512i limit = _mm512_set1_epi64(static_cast<long long>(threshold));
+  __m256i at = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  const __m256i eight = _mm256_set1_epi32(8);
+  std::size_t m = 0, i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m512i v = _mm512_loadu_si512(h + i);
+    const __mmask8 keep = _mm512_cmplt_epu64_mask(v, limit);
+    _mm512_storeu_si512(keys + m, _mm512_maskz_compress_epi64(keep, v));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(pos + m), _mm256_maskz_compress_epi32(keep, at));
+    m += static_cast<std::size_t>(__builtin_popcount(keep));
+    at = _mm256_add_epi32(at, eight);
+  }
+  done = i;
+  return m;
+}
+
+bool have_avx512_sampled() {
+  static const bool yes = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
+  return yes;
+}
+
 bool have_avx512_shingles() {
   static const bool yes = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
   return yes;
@@ -113,6 +155,32 @@ std::vector<std::uint64_t> shingle_hashes(const std::vector<Token>& tokens, std:
   auto out = shingle_hashes(h, k);
   if (h.capacity() > (std::size_t{16} << 20)) std::vector<std::uint64_t>().swap(h);  // not a book per thread
   return out;
+}
+
+void token_hashes(const std::vector<Token>& tokens, std::vector<std::uint64_t>& out) {
+  const std::size_t n = tokens.size();
+  out.resize(n);
+  std::size_t i = 0;
+#ifdef PROV_HAVE_AVX512_SHINGLES
+  if (have_avx512_shingles() && !detail::baseline_code()) i = token_hashes_avx512(tokens.data(), out.data(), n);
+#endif
+  for (; i < n; ++i) out[i] = tokens[i].hash;
+}
+
+std::size_t sampled(const std::uint64_t* sh, std::size_t n, const Params& params, std::uint32_t* pos,
+                    std::uint64_t* key) {
+  const std::uint64_t threshold = params.threshold();
+  std::size_t m = 0, i = 0;
+#ifdef PROV_HAVE_AVX512_SHINGLES
+  if (have_avx512_sampled() && !detail::baseline_code()) m = sampled_avx512(sh, n, threshold, pos, key, i);
+#endif
+  // Branch-free: a shingle is sampled at random (1 in 4), so a branch on it mispredicts often.
+  for (; i < n; ++i) {
+    pos[m] = static_cast<std::uint32_t>(i);
+    key[m] = sh[i];
+    m += sh[i] < threshold;
+  }
+  return m;
 }
 
 std::vector<Sample> sample(const std::vector<std::uint64_t>& shingle_hashes, const Params& params) {

@@ -1265,15 +1265,21 @@ std::uint64_t Index::postings_memory_bytes() const {
 }
 
 Status Index::lookup(const std::vector<std::uint64_t>& hashes, PostingLists& out) const {
+  return lookup(hashes.data(), hashes.size(), out);
+}
+
+Status Index::lookup(const std::uint64_t* hashes, std::size_t n, PostingLists& out) const {
   out.offsets.clear();
   out.postings.clear();
-  out.offsets.reserve(hashes.size() + 1);
+  out.hits.clear();
+  out.offsets.reserve(n + 1);
   out.offsets.push_back(0);
   if (!impl_->table) {  // RocksDB path (writers, tests): the nested form, flattened
     std::vector<std::vector<Posting>> nested;
-    if (auto st = lookup(hashes, nested); !st) return st;
-    for (const auto& l : nested) {
-      out.postings.insert(out.postings.end(), l.begin(), l.end());
+    if (auto st = lookup(std::vector<std::uint64_t>(hashes, hashes + n), nested); !st) return st;
+    for (std::size_t i = 0; i < nested.size(); ++i) {
+      if (!nested[i].empty()) out.hits.push_back(static_cast<std::uint32_t>(i));
+      out.postings.insert(out.postings.end(), nested[i].begin(), nested[i].end());
       out.offsets.push_back(static_cast<std::uint32_t>(out.postings.size()));
     }
     return Ok{};
@@ -1287,7 +1293,6 @@ Status Index::lookup(const std::vector<std::uint64_t>& hashes, PostingLists& out
   // the caches).
   thread_local std::vector<std::uint32_t> maybe;
   maybe.clear();
-  const std::size_t n = hashes.size();
   for (std::size_t i = 0; i < n && i < 16; ++i) table.prefetch_filter(hashes[i]);  // a batch starts with 16 in flight
   for (std::size_t i = 0; i < n; ++i) {
     if (i + 16 < n) table.prefetch_filter(hashes[i + 16]);
@@ -1303,7 +1308,10 @@ Status Index::lookup(const std::vector<std::uint64_t>& hashes, PostingLists& out
     if (c + 16 < m) table.prefetch(hashes[maybe[c + 16]]);
     if (c + 8 < m) table.prefetch_entries(hashes[maybe[c + 8]]);
     const std::size_t i = maybe[c];
-    for (; next < i; ++next) out.offsets.push_back(static_cast<std::uint32_t>(out.postings.size()));
+    // The hashes before it that the filter turned away have empty lists: one fill, not a
+    // push_back each (most of a document's hashes).
+    out.offsets.insert(out.offsets.end(), i - next, static_cast<std::uint32_t>(out.postings.size()));
+    const std::size_t before = out.postings.size();
     table.find(hashes[i], [&](std::uint32_t g) {
       const auto at = std::upper_bound(bases.begin(), bases.end(), std::uint64_t{g}) - bases.begin() - 1;
       const auto k = static_cast<std::size_t>(at);
@@ -1311,9 +1319,10 @@ Status Index::lookup(const std::vector<std::uint64_t>& hashes, PostingLists& out
     });
     // Global positions ascend with work number, so each list is already sorted by (work, pos).
     out.offsets.push_back(static_cast<std::uint32_t>(out.postings.size()));
+    if (out.postings.size() > before) out.hits.push_back(static_cast<std::uint32_t>(i));
     next = i + 1;
   }
-  for (; next < n; ++next) out.offsets.push_back(static_cast<std::uint32_t>(out.postings.size()));
+  out.offsets.insert(out.offsets.end(), n - next, static_cast<std::uint32_t>(out.postings.size()));
   return Ok{};
 }
 

@@ -84,6 +84,7 @@ struct Posting {
 struct PostingLists {
   std::vector<std::uint32_t> offsets;
   std::vector<Posting> postings;
+  std::vector<std::uint32_t> hits;  // the i whose list is not empty, ascending (most are)
   const Posting* begin(std::size_t i) const { return postings.data() + offsets[i]; }
   const Posting* end(std::size_t i) const { return postings.data() + offsets[i + 1]; }
   std::size_t count(std::size_t i) const { return offsets[i + 1] - offsets[i]; }
@@ -213,6 +214,8 @@ class Index {
                 std::vector<std::vector<Posting>>& out) const;
   // The same, flat (no allocation per hash once `out` has grown): see PostingLists.
   Status lookup(const std::vector<std::uint64_t>& hashes, PostingLists& out) const;
+  // The same for the n hashes at `hashes`.
+  Status lookup(const std::uint64_t* hashes, std::size_t n, PostingLists& out) const;
 
   // The window sketches of one work, in window order (kNotFound for an unknown number).
   Result<std::vector<WindowSketch>> sketches(std::uint32_t num) const;

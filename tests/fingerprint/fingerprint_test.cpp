@@ -340,6 +340,39 @@ TEST_CASE("shingle hashes computed 8 at a time equal XXH3 of each shingle's byte
   }
 }
 
+TEST_CASE("the sampled shingles as two arrays are sample()'s, 8 at a time or one by one", "[fingerprint]") {
+  // sampled() compresses 8 shingles at a time with AVX-512 where the CPU has it; it must keep
+  // exactly sample()'s shingles, in order, for every length (every remainder after the blocks
+  // of 8), every rate, and hashes on both sides of the threshold's high bit. token_hashes()
+  // picks 8 tokens' hashes at a time the same way.
+  std::mt19937_64 rng(41);
+  for (const std::uint32_t rate : {1u, 2u, 4u, 7u}) {
+    Params p;
+    p.sample_rate = rate;
+    for (std::size_t n = 0; n <= 70; ++n) {
+      std::vector<std::uint64_t> sh(n);
+      for (auto& x : sh) x = rng();
+      const auto ref = sample(sh, p);
+      for (const bool portable : {false, true}) {
+        const BaselineClassifier code(portable);
+        std::vector<std::uint32_t> pos(n + 8, 0xDEAD);
+        std::vector<std::uint64_t> keys(n + 8, 0);
+        const std::size_t m = sampled(sh.data(), sh.size(), p, pos.data(), keys.data());
+        REQUIRE(m == ref.size());
+        for (std::size_t i = 0; i < m; ++i) {
+          CHECK(pos[i] == ref[i].pos);
+          CHECK(keys[i] == ref[i].hash);
+        }
+        std::vector<Token> tokens(n);
+        for (std::size_t i = 0; i < n; ++i) tokens[i] = Token{static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(i + 1), sh[i]};
+        std::vector<std::uint64_t> th(3, 7);  // resized, not appended to
+        token_hashes(tokens, th);
+        CHECK(th == sh);
+      }
+    }
+  }
+}
+
 TEST_CASE("word hashes computed 8 at a time equal XXH3 of each lower-cased word", "[fingerprint]") {
   // tokenize() hashes ASCII words of up to 16 bytes 8 at a time with AVX-512 where the CPU has
   // it (XXH3's formulas for 1-3, 4-8 and 9-16 bytes side by side), the rest one at a time.

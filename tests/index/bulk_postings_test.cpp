@@ -60,6 +60,27 @@ Table all_postings(const index::Index& ix, const std::vector<std::string>& texts
   if (in_memory) REQUIRE(ix.load_postings().ok());
   std::vector<std::vector<index::Posting>> got;
   REQUIRE(ix.lookup(keys, got).ok());
+  {  // The flat form, with keys absent from the index between them (most of a scan's): the
+     // same lists, and `hits` names exactly the keys that have one.
+    std::vector<std::uint64_t> mixed;
+    for (const auto k : keys) {
+      mixed.push_back(k);
+      mixed.push_back(k >> 1);
+      mixed.push_back(k ^ 0x00FF00FF00FF00FFull);
+    }
+    std::vector<std::vector<index::Posting>> nested;
+    REQUIRE(ix.lookup(mixed, nested).ok());
+    index::PostingLists flat;
+    REQUIRE(ix.lookup(mixed.data(), mixed.size(), flat).ok());
+    REQUIRE(flat.offsets.size() == mixed.size() + 1);
+    std::vector<std::uint32_t> hits;
+    for (std::size_t i = 0; i < mixed.size(); ++i) {
+      CHECK(std::vector<index::Posting>(flat.begin(i), flat.end(i)) == nested[i]);
+      if (!nested[i].empty()) hits.push_back(static_cast<std::uint32_t>(i));
+    }
+    CHECK(flat.hits == hits);
+    CHECK(!hits.empty());
+  }
   Table out(got.size());
   for (std::size_t i = 0; i < got.size(); ++i) {
     for (const auto& p : got[i]) out[i].emplace_back(ix.work(p.work)->work_id, p.pos);
