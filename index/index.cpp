@@ -1292,13 +1292,8 @@ Status Index::lookup(const std::uint64_t* hashes, std::size_t n, PostingLists& o
   // the bucket's entries 8 ahead (a table of 100 M words is 150 MB: nearly every lookup misses
   // the caches).
   thread_local std::vector<std::uint32_t> maybe;
-  maybe.clear();
-  for (std::size_t i = 0; i < n && i < 16; ++i) table.prefetch_filter(hashes[i]);  // a batch starts with 16 in flight
-  for (std::size_t i = 0; i < n; ++i) {
-    if (i + 16 < n) table.prefetch_filter(hashes[i + 16]);
-    if (table.may_contain(hashes[i])) maybe.push_back(static_cast<std::uint32_t>(i));
-  }
-  const std::size_t m = maybe.size();
+  if (maybe.size() < n) maybe.resize(n);  // only grown: resize() would zero-fill each time
+  const std::size_t m = table.filter_batch(hashes, n, maybe.data());
   std::size_t next = 0;  // hashes[next..] have no list in `out` yet
   // The pipeline's first stages primed, so a batch's first candidates (often all of its few)
   // wait for two memory latencies in all, not two each.

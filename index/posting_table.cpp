@@ -1,7 +1,13 @@
 // index/posting_table.cpp: building the in-memory posting table (layout in the header).
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cstring>
+#include <vector>
 
 #include "index/detail/posting_table.hpp"
 
@@ -137,6 +143,99 @@ void PostingTable::build_filter() {
       for (unsigned j = 0; j < 8; ++j) w[j] |= filter_bit(m, j);
     }
   }
+}
+
+namespace {
+
+std::atomic<bool> g_portable_filter{false};
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define PROV_HAVE_AVX512_FILTER 1
+bool have_avx512_filter() {
+  static const bool yes = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+                          __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx2");
+  return yes;
+}
+
+// The filter's fields, as filter_batch_avx512 needs them.
+struct FilterFields {
+  const std::uint32_t* p;
+  std::uint64_t blocks, buckets;
+  unsigned shift, check_shift, key_bits;
+};
+
+// PostingTable::filter_batch with AVX-512: first each group of 8 hashes' filter blocks and
+// mixes, side by side (filter_block: the key's top 32 bits times the block count, >> 32;
+// filter_mix: one 64-bit multiply); then per hash one 32-byte load and one test of its eight
+// bits (filter_bit: bits 24 + 5i of the mix, i < 8, each picking a bit of word i), against
+// ~30 scalar instructions. The results are may_contain()'s (a test compares them).
+__attribute__((target("avx512f,avx512dq,avx512vl,avx2"))) std::size_t filter_batch_avx512(
+    const FilterFields& f, const std::uint64_t* hashes, std::size_t n, std::uint32_t* maybe) {
+  thread_local std::vector<std::uint64_t> blk, mix;  // kNone: not a sampled hash
+  constexpr std::uint64_t kNone = ~std::uint64_t{0};
+  if (blk.size() < n + 8) {
+    blk.resize(n + 8);
+    mix.resize(n + 8);
+  }
+  const __m512i buckets = _mm512_set1_epi64(static_cast<long long>(f.buckets));
+  const __m512i blocks = _mm512_set1_epi64(static_cast<long long>(f.blocks));
+  const __m512i golden = _mm512_set1_epi64(static_cast<long long>(0x9E3779B97F4A7C15ull));
+  const __m512i none = _mm512_set1_epi64(-1);
+  const __m128i shift = _mm_cvtsi32_si128(static_cast<int>(f.shift));
+  const __m128i check_shift = _mm_cvtsi32_si128(static_cast<int>(f.check_shift));
+  const bool down = f.key_bits > 32;
+  const __m128i top = _mm_cvtsi32_si128(static_cast<int>(down ? f.key_bits - 32 : 32 - f.key_bits));
+  for (std::size_t i = 0; i < n; i += 8) {
+    const __mmask8 in = n - i >= 8 ? 0xFF : static_cast<__mmask8>((1u << (n - i)) - 1);
+    const __m512i h = _mm512_maskz_loadu_epi64(in, hashes + i);
+    const __mmask8 sampled = _mm512_mask_cmplt_epu64_mask(in, _mm512_srl_epi64(h, shift), buckets);
+    const __m512i k = _mm512_srl_epi64(h, check_shift);
+    const __m512i top32 = down ? _mm512_srl_epi64(k, top) : _mm512_sll_epi64(k, top);
+    const __m512i b = _mm512_srli_epi64(_mm512_mul_epu32(top32, blocks), 32);  // top32 < 2^32, blocks < 2^32
+    const __m512i m = _mm512_mullo_epi64(_mm512_xor_si512(k, _mm512_srli_epi64(k, 31)), golden);
+    _mm512_storeu_si512(blk.data() + i, _mm512_mask_blend_epi64(sampled, none, b));
+    _mm512_storeu_si512(mix.data() + i, m);
+  }
+  const __m512i bit_shifts = _mm512_setr_epi64(24, 29, 34, 39, 44, 49, 54, 59);
+  const __m256i ones = _mm256_set1_epi32(1), low5 = _mm256_set1_epi32(31);
+  for (std::size_t i = 0; i < n && i < 16; ++i)
+    if (blk[i] != kNone) prov::prefetch(f.p + blk[i] * 8);
+  std::size_t m = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i + 16 < n && blk[i + 16] != kNone) prov::prefetch(f.p + blk[i + 16] * 8);
+    if (blk[i] == kNone) continue;
+    const __m256i counts = _mm256_and_si256(
+        _mm512_cvtepi64_epi32(_mm512_srlv_epi64(_mm512_set1_epi64(static_cast<long long>(mix[i])), bit_shifts)), low5);
+    const __m256i bits = _mm256_sllv_epi32(ones, counts);
+    const __m256i block = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(f.p + blk[i] * 8));
+    maybe[m] = static_cast<std::uint32_t>(i);
+    m += static_cast<std::size_t>(_mm256_testc_si256(block, bits));  // (~block & bits) == 0
+  }
+  return m;
+}
+#endif
+
+}  // namespace
+
+void use_portable_filter(bool on) { g_portable_filter.store(on, std::memory_order_relaxed); }
+
+std::size_t PostingTable::filter_batch(const std::uint64_t* hashes, std::size_t n, std::uint32_t* maybe) const {
+  if (filter_blocks_ == 0) {  // no filter: every hash goes on to the table
+    for (std::size_t i = 0; i < n; ++i) maybe[i] = static_cast<std::uint32_t>(i);
+    return n;
+  }
+#ifdef PROV_HAVE_AVX512_FILTER
+  if (have_avx512_filter() && !g_portable_filter.load(std::memory_order_relaxed))
+    return filter_batch_avx512(FilterFields{filter_p_, filter_blocks_, buckets_, shift_, check_shift_, key_bits_},
+                               hashes, n, maybe);
+#endif
+  for (std::size_t i = 0; i < n && i < 16; ++i) prefetch_filter(hashes[i]);  // a batch starts with 16 in flight
+  std::size_t m = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i + 16 < n) prefetch_filter(hashes[i + 16]);
+    if (may_contain(hashes[i])) maybe[m++] = static_cast<std::uint32_t>(i);
+  }
+  return m;
 }
 
 }  // namespace prov::index::detail

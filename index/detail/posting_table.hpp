@@ -33,6 +33,10 @@
 
 namespace prov::index::detail {
 
+// Tests: true makes PostingTable::filter_batch use its portable loop even where the CPU has
+// AVX-512, so both paths can be compared.
+void use_portable_filter(bool on);
+
 class PostingTable {
  public:
   PostingTable() = default;  // empty: finds nothing
@@ -53,6 +57,11 @@ class PostingTable {
     for (unsigned i = 0; i < 8; ++i) miss |= ~w[i] & filter_bit(m, i);
     return miss == 0;
   }
+  // may_contain() for n hashes: the positions i whose hashes[i] may be in the table go to
+  // maybe[0..m), ascending, and m is returned (maybe needs room for n). Each filter line is
+  // prefetched 16 hashes ahead. With AVX-512, the blocks and mixes of 8 hashes are computed at
+  // once and a block is tested with one vector compare instead of eight word tests.
+  std::size_t filter_batch(const std::uint64_t* hashes, std::size_t n, std::uint32_t* maybe) const;
   void prefetch_filter(std::uint64_t hash) const {
     if (filter_blocks_ != 0 && (hash >> shift_) < buckets_) prov::prefetch(filter_p_ + filter_block(hash >> check_shift_) * 8);
   }

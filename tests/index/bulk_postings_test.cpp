@@ -342,6 +342,33 @@ TEST_CASE("the posting table's filter passes every stored shingle and few others
   CHECK(fp > 0.005);  // it is a filter, not an exact set (a broken key would pass all or none)
   CHECK(fp < 0.05);
   CHECK_FALSE(t.may_contain(params.threshold() + 12345));  // above the sampled range: nothing
+  // filter_batch() (8 hashes at a time with AVX-512 where the CPU has it) keeps exactly the
+  // hashes may_contain() passes, in order, on both paths: stored, absent, above the sampled
+  // range, and batches of every length up to 40 (every remainder after the blocks of 8).
+  std::vector<std::uint64_t> mixed;
+  for (std::uint32_t i = 0; i < 3000; ++i) {
+    mixed.push_back(in[(i * 7919u) % kN]);
+    mixed.push_back(rng() % params.threshold());
+    mixed.push_back(params.threshold() + rng() % 1000);
+    mixed.push_back(rng());
+  }
+  std::vector<std::uint32_t> want;
+  for (std::uint32_t i = 0; i < mixed.size(); ++i)
+    if (t.may_contain(mixed[i])) want.push_back(i);
+  for (const bool portable : {false, true}) {
+    index::detail::use_portable_filter(portable);
+    std::vector<std::uint32_t> maybe(mixed.size());
+    maybe.resize(t.filter_batch(mixed.data(), mixed.size(), maybe.data()));
+    CHECK(maybe == want);
+    for (std::size_t n = 0; n <= 40; ++n) {
+      std::vector<std::uint32_t> part(n + 1, 0xFFFFFFFF), expect;
+      part.resize(t.filter_batch(mixed.data() + 4 * n, n, part.data()));
+      for (std::uint32_t i = 0; i < n; ++i)
+        if (t.may_contain(mixed[4 * n + i])) expect.push_back(i);
+      CHECK(part == expect);
+    }
+    index::detail::use_portable_filter(false);
+  }
   // Lookups through the filter find what find() finds.
   for (std::uint32_t i = 0; i < kN; i += 997) {
     std::vector<std::uint32_t> got;
