@@ -162,6 +162,7 @@ struct FilterFields {
   const std::uint32_t* p;
   std::uint64_t blocks, buckets;
   unsigned shift, check_shift, key_bits;
+  const std::uint32_t* dir;
 };
 
 // PostingTable::filter_batch with AVX-512: first each group of 8 hashes' filter blocks and
@@ -208,8 +209,12 @@ __attribute__((target("avx512f,avx512dq,avx512vl,avx2"))) std::size_t filter_bat
         _mm512_cvtepi64_epi32(_mm512_srlv_epi64(_mm512_set1_epi64(static_cast<long long>(mix[i])), bit_shifts)), low5);
     const __m256i bits = _mm256_sllv_epi32(ones, counts);
     const __m256i block = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(f.p + blk[i] * 8));
-    maybe[m] = static_cast<std::uint32_t>(i);
-    m += static_cast<std::size_t>(_mm256_testc_si256(block, bits));  // (~block & bits) == 0
+    if (_mm256_testc_si256(block, bits)) {  // (~block & bits) == 0: rare, so predicted
+      // The table's directory slot now, so that its miss overlaps the rest of the batch's
+      // filter tests instead of waiting in front of the bucket's (Index::lookup).
+      prov::prefetch(f.dir + (hashes[i] >> f.shift));
+      maybe[m++] = static_cast<std::uint32_t>(i);
+    }
   }
   return m;
 }
@@ -226,8 +231,8 @@ std::size_t PostingTable::filter_batch(const std::uint64_t* hashes, std::size_t 
   }
 #ifdef PROV_HAVE_AVX512_FILTER
   if (have_avx512_filter() && !g_portable_filter.load(std::memory_order_relaxed))
-    return filter_batch_avx512(FilterFields{filter_p_, filter_blocks_, buckets_, shift_, check_shift_, key_bits_},
-                               hashes, n, maybe);
+    return filter_batch_avx512(
+        FilterFields{filter_p_, filter_blocks_, buckets_, shift_, check_shift_, key_bits_, dir_p_}, hashes, n, maybe);
 #endif
   for (std::size_t i = 0; i < n && i < 16; ++i) prefetch_filter(hashes[i]);  // a batch starts with 16 in flight
   std::size_t m = 0;
