@@ -17,6 +17,17 @@ void probe(const prov::index::detail::PostingTable& t, const std::uint8_t* data,
   // Hashes from the input itself (so the fuzzer can aim them) and a few fixed ones.
   std::uint64_t hashes[12] = {0, 1, ~0ull, 0x3fffffffffffffffull, 0x123456789abcdefull};
   for (std::size_t i = 0; i < 7 && (i + 1) * 8 <= size; ++i) std::memcpy(&hashes[5 + i], data + size - (i + 1) * 8, 8);
+  // The batch form of the filter test (AVX-512 where the CPU has it) keeps exactly the hashes
+  // may_contain() passes.
+  std::uint32_t maybe[12];
+  const std::size_t m = t.filter_batch(hashes, 12, maybe);
+  std::size_t k = 0;
+  for (std::uint32_t i = 0; i < 12; ++i) {
+    if (!t.may_contain(hashes[i])) continue;
+    if (k >= m || maybe[k] != i) std::abort();
+    ++k;
+  }
+  if (k != m) std::abort();
   for (const std::uint64_t h : hashes) {
     t.prefetch_filter(h);
     t.prefetch(h);
