@@ -157,6 +157,10 @@ bool have_avx512_filter() {
   return yes;
 }
 
+// filter_batch_avx512's most hashes a call: a large record's batch is split (its scratch would
+// otherwise keep 16 bytes a hash of the largest record per thread).
+constexpr std::size_t kFilterChunk = 4096;
+
 // The filter's fields, as filter_batch_avx512 needs them.
 struct FilterFields {
   const std::uint32_t* p;
@@ -172,12 +176,9 @@ struct FilterFields {
 // ~30 scalar instructions. The results are may_contain()'s (a test compares them).
 __attribute__((target("avx512f,avx512dq,avx512vl,avx2"))) std::size_t filter_batch_avx512(
     const FilterFields& f, const std::uint64_t* hashes, std::size_t n, std::uint32_t* maybe) {
-  thread_local std::vector<std::uint64_t> blk, mix;  // kNone: not a sampled hash
+  // n <= kFilterChunk (the caller splits larger batches), so the scratch stays 64 KB a thread.
+  thread_local std::vector<std::uint64_t> blk(kFilterChunk + 8), mix(kFilterChunk + 8);  // kNone: not sampled
   constexpr std::uint64_t kNone = ~std::uint64_t{0};
-  if (blk.size() < n + 8) {
-    blk.resize(n + 8);
-    mix.resize(n + 8);
-  }
   const __m512i buckets = _mm512_set1_epi64(static_cast<long long>(f.buckets));
   const __m512i blocks = _mm512_set1_epi64(static_cast<long long>(f.blocks));
   const __m512i golden = _mm512_set1_epi64(static_cast<long long>(0x9E3779B97F4A7C15ull));
@@ -230,9 +231,16 @@ std::size_t PostingTable::filter_batch(const std::uint64_t* hashes, std::size_t 
     return n;
   }
 #ifdef PROV_HAVE_AVX512_FILTER
-  if (have_avx512_filter() && !g_portable_filter.load(std::memory_order_relaxed))
-    return filter_batch_avx512(
-        FilterFields{filter_p_, filter_blocks_, buckets_, shift_, check_shift_, key_bits_, dir_p_}, hashes, n, maybe);
+  if (have_avx512_filter() && !g_portable_filter.load(std::memory_order_relaxed)) {
+    const FilterFields f{filter_p_, filter_blocks_, buckets_, shift_, check_shift_, key_bits_, dir_p_};
+    std::size_t m = 0;
+    for (std::size_t at = 0; at < n; at += kFilterChunk) {
+      const std::size_t got = filter_batch_avx512(f, hashes + at, std::min(kFilterChunk, n - at), maybe + m);
+      for (std::size_t c = m; c < m + got; ++c) maybe[c] += static_cast<std::uint32_t>(at);
+      m += got;
+    }
+    return m;
+  }
 #endif
   for (std::size_t i = 0; i < n && i < 16; ++i) prefetch_filter(hashes[i]);  // a batch starts with 16 in flight
   std::size_t m = 0;
