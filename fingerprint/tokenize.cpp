@@ -800,8 +800,15 @@ void tokenize(std::string_view text, std::vector<Token>& out) {
   //     without them).
   // Both paths give ICU's tokens: a test compares them on every text of the shared corpus,
   // and a fuzz target on any input.
-  out.clear();
-  if (text.empty()) return;
+  if (text.empty()) {
+    out.clear();
+    return;
+  }
+  // out[0, count) are this text's tokens. The ASCII words are written over the tokens `out`
+  // held before (a scan passes the previous document's), and `out` grows only past them:
+  // growing a vector zero-fills its new Tokens first, 1.2-1.6 % of a real-English scan when
+  // every document grew from empty. The general path appends, so `out` is cut to count first.
+  std::size_t count = 0;
   out.reserve(text.size() / 5);
   thread_local Classified c;
   thread_local std::string scratch;
@@ -859,12 +866,13 @@ void tokenize(std::string_view text, std::vector<Token>& out) {
       j = nw;
     }
     if (i == j) {  // no ASCII word before the run (text of other scripts: most runs)
+      out.resize(count);
       general_run(text, runs[ri].first, runs[ri].second, out, scratch, fast);
+      count = out.size();
       continue;
     }
-    const std::size_t first = out.size();
-    out.resize(first + (j - i));
-    Token* dst = out.data() + first;
+    if (out.size() < count + (j - i)) out.resize(count + (j - i));
+    Token* dst = out.data() + count;
     std::size_t group_end = i;  // the scalar loop's words: all, or a group of 8 the vector path left
 #ifdef PROV_HAVE_AVX512_WORDS
     const bool vector_words = have_avx512_plain_words() && !g_baseline_only.load(std::memory_order_relaxed);
@@ -901,9 +909,14 @@ void tokenize(std::string_view text, std::vector<Token>& out) {
       if (scratch.empty()) continue;  // only '_'
       *dst++ = Token{s, e, XXH3_64bits(scratch.data(), scratch.size())};
     }
-    out.resize(static_cast<std::size_t>(dst - out.data()));
-    if (ri < runs.size()) general_run(text, runs[ri].first, runs[ri].second, out, scratch, fast);
+    count = static_cast<std::size_t>(dst - out.data());
+    if (ri < runs.size()) {
+      out.resize(count);
+      general_run(text, runs[ri].first, runs[ri].second, out, scratch, fast);
+      count = out.size();
+    }
   }
+  out.resize(count);
   if (c.lower_buf.capacity() > (std::size_t{64} << 20) || c.starts.capacity() > (std::size_t{1} << 22))
     c = Classified{};  // not a whole book's scratch per thread
 }

@@ -340,6 +340,32 @@ TEST_CASE("shingle hashes computed 8 at a time equal XXH3 of each shingle's byte
   }
 }
 
+TEST_CASE("tokenize into a reused vector gives a fresh call's tokens, whatever it held", "[fingerprint]") {
+  // tokenize(text, out) writes over the tokens `out` held and grows it only past them: texts
+  // longer and shorter than the one before, other scripts between ASCII words, and empty text.
+  const std::vector<std::string> texts = {
+      "The quick brown fox jumps over the lazy dog, again and again and again.",
+      "Short one.",
+      "Mixed: naïve café Москва 東京 and plain words after them, don't stop_here.",
+      "",
+      "Another fairly long line of plain ASCII words to grow the vector past the last one's size.",
+      "東京",
+      "a b c"};
+  std::vector<Token> reused;
+  for (int round = 0; round < 2; ++round) {
+    for (const auto& t : texts) {
+      tokenize(t, reused);
+      const auto fresh = tokenize(t);
+      REQUIRE(reused.size() == fresh.size());
+      for (std::size_t i = 0; i < fresh.size(); ++i) {
+        CHECK(reused[i].start == fresh[i].start);
+        CHECK(reused[i].end == fresh[i].end);
+        CHECK(reused[i].hash == fresh[i].hash);
+      }
+    }
+  }
+}
+
 TEST_CASE("the sampled shingles as two arrays are sample()'s, 8 at a time or one by one", "[fingerprint]") {
   // sampled() compresses 8 shingles at a time with AVX-512 where the CPU has it; it must keep
   // exactly sample()'s shingles, in order, for every length (every remainder after the blocks
