@@ -858,6 +858,16 @@ void tokenize(std::string_view text, std::vector<Token>& out) {
   // The words between two of the general path's runs are written through a pointer into room
   // made for all of them (a push_back a word cost a fifth of this loop), then the run's tokens.
   const std::uint32_t* starts = c.starts.data();
+#ifdef PROV_HAVE_AVX512_WORDS
+  const bool vector_words = have_avx512_plain_words() && !g_baseline_only.load(std::memory_order_relaxed);
+#else
+  const bool vector_words = false;
+#endif
+  const auto append_run = [&](std::size_t ri) {  // the general path appends: cut `out` to count first
+    out.resize(count);
+    general_run(text, runs[ri].first, runs[ri].second, out, scratch, fast);
+    count = out.size();
+  };
   for (std::size_t i = 0, ri = 0; i < nw || ri < runs.size(); ++ri) {
     std::size_t j = i;  // the words before run ri: few between runs of other scripts
     if (ri < runs.size()) {
@@ -866,19 +876,12 @@ void tokenize(std::string_view text, std::vector<Token>& out) {
       j = nw;
     }
     if (i == j) {  // no ASCII word before the run (text of other scripts: most runs)
-      out.resize(count);
-      general_run(text, runs[ri].first, runs[ri].second, out, scratch, fast);
-      count = out.size();
+      append_run(ri);
       continue;
     }
     if (out.size() < count + (j - i)) out.resize(count + (j - i));
     Token* dst = out.data() + count;
     std::size_t group_end = i;  // the scalar loop's words: all, or a group of 8 the vector path left
-#ifdef PROV_HAVE_AVX512_WORDS
-    const bool vector_words = have_avx512_plain_words() && !g_baseline_only.load(std::memory_order_relaxed);
-#else
-    const bool vector_words = false;
-#endif
     for (; i < j; ++i) {
       if (i == group_end) {
 #ifdef PROV_HAVE_AVX512_WORDS
@@ -910,11 +913,7 @@ void tokenize(std::string_view text, std::vector<Token>& out) {
       *dst++ = Token{s, e, XXH3_64bits(scratch.data(), scratch.size())};
     }
     count = static_cast<std::size_t>(dst - out.data());
-    if (ri < runs.size()) {
-      out.resize(count);
-      general_run(text, runs[ri].first, runs[ri].second, out, scratch, fast);
-      count = out.size();
-    }
+    if (ri < runs.size()) append_run(ri);
   }
   out.resize(count);
   if (c.lower_buf.capacity() > (std::size_t{64} << 20) || c.starts.capacity() > (std::size_t{1} << 22))

@@ -166,7 +166,7 @@ struct FilterFields {
   const std::uint32_t* p;
   std::uint64_t blocks, buckets;
   unsigned shift, check_shift, key_bits;
-  const std::uint32_t* dir;
+  const PostingTable* table;  // for its directory prefetch
 };
 
 // PostingTable::filter_batch with AVX-512: first each group of 8 hashes' filter blocks and
@@ -213,7 +213,7 @@ __attribute__((target("avx512f,avx512dq,avx512vl,avx2"))) std::size_t filter_bat
     if (_mm256_testc_si256(block, bits)) {  // (~block & bits) == 0: rare, so predicted
       // The table's directory slot now, so that its miss overlaps the rest of the batch's
       // filter tests instead of waiting in front of the bucket's (Index::lookup).
-      prov::prefetch(f.dir + (hashes[i] >> f.shift));
+      f.table->prefetch(hashes[i]);
       maybe[m++] = static_cast<std::uint32_t>(i);
     }
   }
@@ -232,7 +232,7 @@ std::size_t PostingTable::filter_batch(const std::uint64_t* hashes, std::size_t 
   }
 #ifdef PROV_HAVE_AVX512_FILTER
   if (have_avx512_filter() && !g_portable_filter.load(std::memory_order_relaxed)) {
-    const FilterFields f{filter_p_, filter_blocks_, buckets_, shift_, check_shift_, key_bits_, dir_p_};
+    const FilterFields f{filter_p_, filter_blocks_, buckets_, shift_, check_shift_, key_bits_, this};
     std::size_t m = 0;
     for (std::size_t at = 0; at < n; at += kFilterChunk) {
       const std::size_t got = filter_batch_avx512(f, hashes + at, std::min(kFilterChunk, n - at), maybe + m);
@@ -246,7 +246,10 @@ std::size_t PostingTable::filter_batch(const std::uint64_t* hashes, std::size_t 
   std::size_t m = 0;
   for (std::size_t i = 0; i < n; ++i) {
     if (i + 16 < n) prefetch_filter(hashes[i + 16]);
-    if (may_contain(hashes[i])) maybe[m++] = static_cast<std::uint32_t>(i);
+    if (may_contain(hashes[i])) {
+      prefetch(hashes[i]);  // its directory slot, as the vector path does
+      maybe[m++] = static_cast<std::uint32_t>(i);
+    }
   }
   return m;
 }
