@@ -179,6 +179,12 @@ Result<ScanResult> scan(const index::Index& index, const ScanOptions& options);
 // current, and a scan with other LSH parameters or other works builds its own.
 Status save_near_dup_table(index::Index& index, const MatchParams& match = {});
 
+// After an ingest: folds the new postings (when `added` works were added or re-extracted),
+// then saves both tables a scan maps at start, the posting table and the near-duplicate
+// table (each a no-op when current). Without them every scan rebuilds them from RocksDB and
+// says so. `provaudit ingest` and the demo call it.
+Status finish_ingest(index::Index& index, bool added);
+
 // One verified passage inside a document (token and byte ranges on both sides).
 struct Passage {
   std::uint32_t work = 0;                      // index work number

@@ -379,4 +379,11 @@ Result<std::vector<NearDup>> find_near_duplicates(const NearDupTable& table,
 
 namespace prov::audit {
 Status save_near_dup_table(index::Index& index, const MatchParams& match) { return detail::NearDupTable::save(index, match); }
+
+Status finish_ingest(index::Index& index, bool added) {
+  if (added)
+    if (auto s = index.compact(); !s) return s;
+  if (auto s = index.save_posting_table(); !s) return s;
+  return save_near_dup_table(index);
+}
 }  // namespace prov::audit

@@ -67,12 +67,8 @@ int run_ingest(const IngestArgs& a) {
       if (auto s = (*idx)->set_work_meta(f.work_id, meta); !s) return fail(s.error());
     }
   }
-  if (rep->added + rep->reextracted > 0) {
-    if (auto s = (*idx)->compact(); !s) return fail(s.error());
-  }
-  // The scan-time table, ready to read (a no-op when the stored one is current).
-  if (auto s = (*idx)->save_posting_table(); !s) return fail(s.error());
-  if (auto s = audit::save_near_dup_table(**idx); !s) return fail(s.error());  // likewise
+  // The scan-time tables, ready to read (a no-op when the stored ones are current).
+  if (auto s = audit::finish_ingest(**idx, rep->added + rep->reextracted > 0); !s) return fail(s.error());
   print_errors(rep->errors);
   if (auto s = write_file_atomic(std::filesystem::path(a.index) / "errors.jsonl",
                                  reports::errors_jsonl(rep->errors));

@@ -181,6 +181,9 @@ Result<DemoResult> run_demo(const DemoOptions& options) {
     if (!report) return std::move(report).error();
     for (const auto& e : report->errors) log("skipped: " + e.describe());
     skipped = skipped || !report->errors.empty();
+    // The scan tables, as `provaudit ingest` saves them: scans of demo/index map them.
+    if (auto st = audit::finish_ingest(**index, report->added + report->reextracted > 0); !st)
+      return std::move(st).error();
     if (auto st =
             write_file_atomic(r.index_dir / "errors.jsonl", reports::errors_jsonl(report->errors));
         !st)
